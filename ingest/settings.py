@@ -1,4 +1,4 @@
-"""The one typed settings object: every knob of shegong-bot, read from SHEGONG_* variables and .env."""
+"""The one typed settings object: every knob of shegong-bot, from SHEGONG_* variables and .env."""
 
 from __future__ import annotations
 

@@ -1,0 +1,69 @@
+"""Split a file that holds several articles (第一篇…, newspaper reports ending "(据…)") apart."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ingest.clean import KICKER, join_paragraphs
+from ingest.headings import parse_heading
+
+_BYLINE_END = re.compile(r"^[((]据(.+?)[))]$")
+_CHAPTER = 10  # heading level of 第X篇
+_SENTENCE = re.compile(r"[。;!?]")
+MAX_TITLE_CHARS = 60
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article of a file: its paragraphs, a title when the text gives one, its source line."""
+
+    paragraphs: list[str]
+    title: str
+    credit: str  # "黑龙江省民政厅" from "(据黑龙江省民政厅)"; "" when the text names none
+
+
+def _opens_article(line: str) -> bool:
+    """A line that starts a new article wherever it appears: 第X篇 or a report's kicker."""
+    heading = parse_heading(line)
+    if heading and heading.level == _CHAPTER:
+        return True
+    return bool(KICKER.match(line)) and len(line) <= MAX_TITLE_CHARS and not _SENTENCE.search(line)
+
+
+def split_articles(lines: list[str]) -> list[Article]:
+    """Group cleaned lines into articles and rejoin each article's broken lines."""
+    groups: list[list[str]] = [[]]
+    for line in lines:
+        current = [x for x in groups[-1] if x]
+        has_body = any(_SENTENCE.search(x) for x in current)
+        ended = bool(current) and bool(_BYLINE_END.match(current[-1]))
+        if line and (ended or (has_body and _opens_article(line))):
+            groups.append([])
+        groups[-1].append(line)
+    articles = [_article(join_paragraphs(group)) for group in groups]
+    return [a for a in articles if any(_SENTENCE.search(p) for p in a.paragraphs)]
+
+
+def _article(paragraphs: list[str]) -> Article:
+    credit = ""
+    if paragraphs and (m := _BYLINE_END.match(paragraphs[-1])):
+        credit = m.group(1).strip()
+    return Article(paragraphs=paragraphs, title=_title(paragraphs), credit=credit)
+
+
+def _title(paragraphs: list[str]) -> str:
+    """The article's own title: 第X篇:…, a markdown heading, a kicker with its headline, or ""."""
+    if not paragraphs:
+        return ""
+    first = paragraphs[0]
+    heading = parse_heading(first)
+    if heading and heading.level == _CHAPTER:
+        return re.sub(r"^第.{1,3}篇[::]?", "", first).strip()
+    if heading and first.startswith("#"):
+        return heading.title
+    if KICKER.fullmatch(first) and len(paragraphs) > 1:  # "黑龙江:" then the headline
+        return first + paragraphs[1]
+    if len(first) <= MAX_TITLE_CHARS and not _SENTENCE.search(first):
+        return first
+    return ""

@@ -1,0 +1,122 @@
+"""Clean raw policy text: drop layout debris and converter artifacts, rejoin broken lines."""
+
+from __future__ import annotations
+
+import re
+
+import rjieba
+
+from ingest.headings import HeadingTracker, parse_heading
+from ingest.normalize import remove_pinyin_artifacts
+
+# "09版" alone on a line, or ending a headline of another page: "…服务体系 08版".
+_PAGE_MARKER = re.compile(r"(^|\s)\d{1,2}版$")
+_CJK = r"\u3400-\u9fff"
+_FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
+# Half-width punctuation right after a Chinese character reads as a typo: use the full-width form.
+_TO_FULL = {",": ",", ";": ";", ":": ":", "?": "?", "!": "!"}
+_HALF_PUNCT_AFTER_CJK = re.compile(rf"(?<=[{_CJK}”」)])([,;:?!])(?!\d)")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK},。、;:”“])[ \t\u3000]+(?=[{_CJK},。、;:“”])")
+# Sentence-final (or clause-final) characters: a line ending in one of them is complete.
+_LINE_COMPLETE = re.compile(r"[。!?;:!?;:”」』)\])…]$")
+# A kicker line that opens a newspaper report: "黑龙江:" or "北京:深化联席会议机制…".
+KICKER = re.compile(rf"[{_CJK}]{{2,8}}[::]")
+# Join a short line to the next only when a word runs across the break ("社会服\n务体系").
+_WORD_WINDOW = 4
+LONG_LINE = 20
+
+
+def fix_width(line: str) -> str:
+    """Full-width letters and digits to half-width; ASCII punctuation after Chinese to full."""
+    line = _FULLWIDTH_ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), line)
+    line = _HALF_PUNCT_AFTER_CJK.sub(lambda m: _TO_FULL[m.group(1)], line)
+    return _SPACE_BETWEEN_CJK.sub("", line)
+
+
+def clean_lines(raw: str) -> list[str]:
+    """Lines of a raw file with artifacts removed; "" marks a blank line (a paragraph gap)."""
+    lines = [fix_width(remove_pinyin_artifacts(line)).strip() for line in raw.splitlines()]
+    return _drop_page_debris(lines)
+
+
+def _drop_page_debris(lines: list[str]) -> list[str]:
+    """Drop page markers and the headlines of other pages listed just before them."""
+    kept: list[str] = []
+    for line in lines:
+        if _CHROME.match(line):
+            continue
+        if not _PAGE_MARKER.search(line):
+            kept.append(line)
+            continue
+        # Headline fragments of other pages sit right above the marker: short lines with no
+        # sentence punctuation, back to the previous paragraph of real text.
+        while kept and (not kept[-1] or _is_headline_fragment(kept[-1])):
+            kept.pop()
+    while kept and not kept[0]:
+        kept.pop(0)
+    return kept
+
+
+def _is_headline_fragment(line: str) -> bool:
+    return len(line) <= 40 and not re.search(r"[。;!?]", line)
+
+
+def _word_crosses(left: str, right: str) -> bool:
+    """True when segmenting the two lines as one text puts a word across the break."""
+    a, b = left[-_WORD_WINDOW:], right[:_WORD_WINDOW]
+    pos = 0
+    for word in rjieba.cut(a + b):
+        if pos < len(a) < pos + len(word):
+            return True
+        pos += len(word)
+    return False
+
+
+# Lines that always open a block of their own: headings, bylines, sources, numbered items.
+_NEW_BLOCK = re.compile(r"^(#|■|\(据|据介绍|来源:|\d{1,2}、|【)")
+DOC_NUMBER = re.compile(rf"[{_CJK}]{{1,8}}〔\d{{4}}〕\s*\d+\s*号")
+# Web-page chrome copied along with the text: "【收藏】【打印】".
+_CHROME = re.compile(r"^(【[^】]{1,4}】\s*)+$")
+
+
+def _is_title(paragraphs: list[str]) -> bool:
+    """Whether the last paragraph is a heading or headline (which never runs on into body text)."""
+    prev = paragraphs[-1]
+    heading = parse_heading(prev)
+    if (heading and (heading.title == prev or prev.startswith("#"))) or DOC_NUMBER.fullmatch(prev):
+        return True
+    if KICKER.match(prev) and len(prev) <= 40:
+        return True
+    # The headline under a bare kicker: "黑龙江:" / "推动社会工作人才融入…大局".
+    return len(paragraphs) > 1 and bool(KICKER.fullmatch(paragraphs[-2]))
+
+
+def _continues(paragraphs: list[str], line: str, tracker: HeadingTracker) -> bool:
+    """Whether `line` continues the last paragraph, which a layout break cut off."""
+    prev = paragraphs[-1]
+    if _LINE_COMPLETE.search(prev):
+        return False
+    if parse_heading(line):
+        # "(二)工作模式单" + "一、工作机制…": a numbered line out of sequence is not a heading.
+        return not tracker.fits(line)
+    if _is_title(paragraphs):
+        return False
+    if KICKER.match(line) or _NEW_BLOCK.match(line) or DOC_NUMBER.fullmatch(line):
+        return False
+    mid_sentence = len(prev) >= LONG_LINE or bool(re.search(r"[,、]", prev))
+    return mid_sentence or _word_crosses(prev, line)
+
+
+def join_paragraphs(lines: list[str]) -> list[str]:
+    """Rejoin lines broken mid-sentence (across blank lines too); return the paragraphs."""
+    tracker = HeadingTracker()
+    paragraphs: list[str] = []
+    for line in lines:
+        if not line:
+            continue
+        if paragraphs and _continues(paragraphs, line, tracker):
+            paragraphs[-1] += line
+            continue
+        tracker.accept(line)
+        paragraphs.append(line)
+    return paragraphs

@@ -1,0 +1,105 @@
+"""Recognise the headings of Chinese policy texts: 第X篇, 一、, (一), 第X条, 第一, markdown #."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
+_CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUM = "[一二三四五六七八九十百零〇]+"
+
+# Levels: smaller is higher. Markdown headings take their own depth (1-6) and sit above all.
+_PATTERNS: list[tuple[int, re.Pattern[str]]] = [
+    (10, re.compile(rf"^第({_CN_NUM})篇")),
+    (20, re.compile(rf"^第({_CN_NUM})章")),
+    (30, re.compile(rf"^({_CN_NUM})、")),
+    (40, re.compile(rf"^[((]({_CN_NUM})[))]")),
+    (50, re.compile(rf"^第({_CN_NUM})条")),
+    (60, re.compile(rf"^第({_CN_NUM})[,,、::]")),
+]
+_MARKDOWN = re.compile(r"^(#{1,6})\s+(.+)$")
+# A heading's own text ends at the first full stop (or colon/comma for 第一, style items).
+_HEADING_END = re.compile(r"[。!?;!?;]")
+MAX_HEADING_CHARS = 40
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading found at the start of a line: its level, ordinal (0: none) and title text."""
+
+    level: int
+    number: int
+    title: str
+
+
+def chinese_number(text: str) -> int:
+    """Value of a Chinese numeral up to 999, e.g. "十九" -> 19, "二十一" -> 21."""
+    total, current = 0, 0
+    for ch in text:
+        if ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        else:
+            current = _CN_DIGITS.get(ch, 0)
+    return total + current
+
+
+def parse_heading(line: str) -> Heading | None:
+    """The heading that `line` starts with, or None for body text."""
+    line = line.strip()
+    md = _MARKDOWN.match(line)
+    if md:
+        return Heading(level=len(md.group(1)), number=0, title=md.group(2).strip())
+    for level, pattern in _PATTERNS:
+        m = pattern.match(line)
+        if not m:
+            continue
+        end = _HEADING_END.search(line)
+        title = line[: end.start()] if end else line
+        if level == 60:  # 第一,政策机制不断完善,… : the item's title ends at the next comma too
+            rest = re.search(r"[,,。]", line[m.end() :])
+            title = line[: m.end() + rest.start()] if rest else line
+        # "三、…的建議 社會工作…": a heading line whose body follows after a space.
+        title = re.split(r"(?<=\S{8})\s+(?=\S{8,})", title.strip(), maxsplit=1)[0]
+        if len(title) > MAX_HEADING_CHARS:
+            title = title[:MAX_HEADING_CHARS].rstrip() + "…"
+        return Heading(level=level, number=chinese_number(m.group(1)), title=title)
+    return None
+
+
+class HeadingTracker:
+    """Follows the numbering of a document so that a line break before "一、" is not a heading.
+
+    "(二)工作模式单\\n一、工作机制不健全" would otherwise open a new top-level section: a numbered
+    heading is accepted only when it continues its level's numbering (1 first, then n+1).
+    """
+
+    def __init__(self) -> None:
+        self._last: dict[int, int] = {}
+        self.path: list[Heading] = []
+
+    def fits(self, line: str) -> bool:
+        """Whether `line` would be accepted as a heading, without changing the state."""
+        heading = parse_heading(line)
+        if heading is None:
+            return False
+        last = self._last.get(heading.level, 0)
+        return not (heading.number and last and heading.number != last + 1)
+
+    def accept(self, line: str) -> Heading | None:
+        """The heading at the start of `line` if it fits the numbering so far; updates the path."""
+        heading = parse_heading(line)
+        # The first heading of a level may start anywhere (an article may open at 第五篇).
+        if heading is None or not self.fits(line):
+            return None
+        if heading.number:
+            self._last[heading.level] = heading.number
+        # A heading restarts the numbering of every level below it.
+        for level in [lv for lv in self._last if lv > heading.level]:
+            del self._last[level]
+        self.path = [h for h in self.path if h.level < heading.level] + [heading]
+        return heading

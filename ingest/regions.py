@@ -1,0 +1,76 @@
+"""Chinese provinces and cities: find the region a text is about, in either script."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import rjieba
+
+from ingest.normalize import normalize
+
+# A province named only once in passing ("香港") does not make a text about it.
+MIN_MENTIONS = 2
+
+# Short name -> full name of the 34 provincial-level divisions.
+PROVINCES: dict[str, str] = {
+    "北京": "北京市", "天津": "天津市", "上海": "上海市", "重庆": "重庆市",
+    "河北": "河北省", "山西": "山西省", "辽宁": "辽宁省", "吉林": "吉林省",
+    "黑龙江": "黑龙江省", "江苏": "江苏省", "浙江": "浙江省", "安徽": "安徽省",
+    "福建": "福建省", "江西": "江西省", "山东": "山东省", "河南": "河南省",
+    "湖北": "湖北省", "湖南": "湖南省", "广东": "广东省", "海南": "海南省",
+    "四川": "四川省", "贵州": "贵州省", "云南": "云南省", "陕西": "陕西省",
+    "甘肃": "甘肃省", "青海": "青海省", "台湾": "台湾省", "内蒙古": "内蒙古自治区",
+    "广西": "广西壮族自治区", "西藏": "西藏自治区", "宁夏": "宁夏回族自治区",
+    "新疆": "新疆维吾尔自治区", "香港": "香港特别行政区", "澳门": "澳门特别行政区",
+}  # fmt: skip
+_PROVINCE_RE = re.compile("|".join(sorted(PROVINCES, key=len, reverse=True)))
+# A city named in a title: "《唐山市工会…", "昆明市官渡区", "(贵州)黔西南州".
+_CITY_IN_TITLE = re.compile(r"(?:^|[^\u4e00-\u9fff]|省)([\u4e00-\u9fff]{2,5}?(?:市|州))")
+# "全市", "我市" and other pronoun-like prefixes are not city names.
+_NOT_CITY = re.compile(r"^(全|我|本|该|各|市|省|城|县|地|区|每|两|之|全国)")
+
+
+def short_province(text: str) -> str:
+    """The first province named in a text, short form ("黑龙江省…" -> "黑龙江"); "" when none."""
+    m = _PROVINCE_RE.search(normalize(text))
+    return m.group() if m else ""
+
+
+def city_of(title: str) -> str:
+    """The first city named in a title-like text, without its 市/州 suffix ("唐山")."""
+    text = _PROVINCE_RE.sub(":", normalize(title), count=1)
+    for m in _CITY_IN_TITLE.finditer(text):
+        name = m.group(1)[:-1]
+        if not _NOT_CITY.match(name):
+            return name
+    return ""
+
+
+def find_region(title: str, text: str) -> tuple[str, str]:
+    """(province, city) short names of what a document is about: the title first, then the text."""
+    province, city = short_province(title), city_of(title)
+    body = normalize(text)
+    if not city:
+        city = _most_common(_cities_in_text(body))
+    if not province:
+        province = _most_common(_PROVINCE_RE.findall(body))
+    # A municipality is its own province: 北京 is not also a city of 北京.
+    return province, "" if city == province else city
+
+
+def _cities_in_text(text: str) -> list[str]:
+    """City names in running text, by the segmenter's place-name tag: "绵阳市" -> "绵阳"."""
+    places = (word for word, tag in rjieba.tag(text) if tag == "ns" and len(word) > 2)
+    return [w[:-1] for w in places if w.endswith(("市", "州")) and not _NOT_CITY.match(w)]
+
+
+def _most_common(names: list[str]) -> str:
+    """The most frequent name when it is mentioned at least MIN_MENTIONS times, else ""."""
+    counts = Counter(names).most_common(1)
+    return counts[0][0] if counts and counts[0][1] >= MIN_MENTIONS else ""
+
+
+def provinces_in(text: str) -> list[str]:
+    """Province short names mentioned in a text, in order of appearance, without repeats."""
+    return list(dict.fromkeys(_PROVINCE_RE.findall(normalize(text))))
