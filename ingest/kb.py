@@ -1,0 +1,149 @@
+"""The knowledge base: the one interface the rest of the program searches through."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from ingest.embed import Embedder
+from ingest.lexical import LexicalIndex
+from ingest.schema import Chunk, Evidence
+from ingest.settings import Settings
+from ingest.store import VectorStore, chunk_from_record
+
+Mode = Literal["hybrid", "dense", "lexical"]
+# Reciprocal-rank fusion: score = sum over retrievers of weight / (RRF_K + rank).
+RRF_K = 60
+CANDIDATES = 40
+# How often a process looks whether another one changed the collection.
+REFRESH_SECONDS = 2.0
+
+
+def _where(filters: dict[str, str] | None) -> dict | None:
+    """Chroma `where` for our filters; "region" matches a province or a city."""
+    clauses = []
+    for key, value in (filters or {}).items():
+        if not value:
+            continue
+        if key == "region":
+            clauses.append({"$or": [{"province": value}, {"city": value}]})
+        else:
+            clauses.append({key: value})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _matches(meta: dict, filters: dict[str, str] | None) -> bool:
+    for key, value in (filters or {}).items():
+        if not value:
+            continue
+        if key == "region":
+            if value not in (meta.get("province"), meta.get("city")):
+                return False
+        elif meta.get(key) != value:
+            return False
+    return True
+
+
+class KnowledgeBase:
+    """Dense (Chroma), lexical (BM25) and fused search over the indexed chunks."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder or Embedder.from_settings(settings)
+        self.store = VectorStore(settings, self.embedder)
+        self._lexical: LexicalIndex | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        self.weights = {"dense": 1.0, "lexical": 1.0}
+
+    @property
+    def lexical_path(self) -> Path:
+        """Where this collection's lexical index is cached on disk."""
+        return self.settings.index_dir / f"lexical-{self.settings.collection}.pkl"
+
+    def lexical(self, force_check: bool = False) -> LexicalIndex:
+        """The lexical index, rebuilt from Chroma whenever the collection's version changed."""
+        with self._lock:
+            now = time.monotonic()
+            if self._lexical and not force_check and now - self._checked_at < REFRESH_SECONDS:
+                return self._lexical
+            self._checked_at = now
+            version = self.store.version()
+            if self._lexical and self._lexical.version == version:
+                return self._lexical
+            cached = LexicalIndex.load(self.lexical_path)
+            if cached is None or cached.version != version:
+                cached = self.rebuild_lexical(version)
+            self._lexical = cached
+            return cached
+
+    def rebuild_lexical(self, version: str | None = None) -> LexicalIndex:
+        """Derive the lexical index from what Chroma stores, and save it."""
+        version = version or self.store.version()
+        ids, texts, metas = [], [], []
+        for chunk_id, text, meta in self.store.records(include_documents=True):
+            ids.append(chunk_id)
+            texts.append(text)
+            metas.append(meta)
+        index = LexicalIndex(ids, texts, metas, version)
+        index.save(self.lexical_path)
+        return index
+
+    def chunk(self, row: int) -> Chunk:
+        """The chunk at a row of the lexical index."""
+        lex = self.lexical()
+        return chunk_from_record(lex.ids[row], lex.texts[row], lex.metas[row])
+
+    def search(
+        self, query: str, k: int = 8, filters: dict[str, str] | None = None, mode: Mode = "hybrid"
+    ) -> list[Evidence]:
+        """The k best chunks for a query; `filters` like {"region": "甘肃"} or {"doc_id": …}."""
+        if not query.strip():
+            return []
+        dense: list[tuple[Chunk, float]] = []
+        lexical: list[tuple[Chunk, float]] = []
+        if mode in ("hybrid", "dense") and self.store.count():
+            vector = self.embedder.embed_query(query)
+            dense = self.store.query(vector, CANDIDATES, _where(filters))
+        if mode in ("hybrid", "lexical"):
+            lex = self.lexical()
+            allowed = None
+            if filters:
+                allowed = np.array([_matches(m, filters) for m in lex.metas], dtype=bool)
+            lexical = [(self.chunk(row), s) for row, s in lex.search(query, CANDIDATES, allowed)]
+        return self._fuse(dense, lexical, k, mode)
+
+    def _fuse(
+        self,
+        dense: list[tuple[Chunk, float]],
+        lexical: list[tuple[Chunk, float]],
+        k: int,
+        mode: Mode,
+    ) -> list[Evidence]:
+        """Reciprocal-rank fusion; a single-retriever mode keeps that retriever's own score."""
+        chunks: dict[str, Chunk] = {}
+        score: dict[str, float] = {}
+        ranks: dict[str, dict[str, int]] = {}
+        for name, hits in (("dense", dense), ("lexical", lexical)):
+            for rank, (chunk, raw) in enumerate(hits, start=1):
+                chunks[chunk.chunk_id] = chunk
+                ranks.setdefault(chunk.chunk_id, {})[name] = rank
+                gain = raw if mode != "hybrid" else self.weights[name] / (RRF_K + rank)
+                score[chunk.chunk_id] = score.get(chunk.chunk_id, 0.0) + gain
+        best = sorted(score, key=score.get, reverse=True)[:k]
+        return [
+            Evidence(
+                chunk=chunks[cid],
+                score=score[cid],
+                rank=i,
+                dense_rank=ranks[cid].get("dense", 0),
+                lexical_rank=ranks[cid].get("lexical", 0),
+            )
+            for i, cid in enumerate(best, start=1)
+        ]

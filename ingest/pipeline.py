@@ -1,0 +1,204 @@
+"""`shegong ingest`: files -> chunks in Chroma and the lexical index, incrementally and safely.
+
+Crash safety: chunk ids are content hashes and every chunk records its file's hash and chunk
+count. A file counts as indexed only when exactly its chunks are present; anything else (a run
+killed mid-file) is redone. New chunks are written before stale ones are deleted, and the
+lexical index is derived from Chroma, so any interrupted run is repaired by the next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from tqdm import tqdm
+
+from ingest.kb import KnowledgeBase
+from ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file
+from ingest.meta import MANIFEST_NAME, load_manifest
+from ingest.parse import parse_text
+from ingest.split import split_document
+from ingest.store import chunk_metadata
+
+Status = Literal["indexed", "skipped", "removed", "failed", "duplicate"]
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one file."""
+
+    source: str
+    status: Status
+    chunks: int = 0
+    reason: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class IngestReport:
+    """The per-file outcome of one ingest run."""
+
+    files: list[FileResult] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[FileResult]:
+        """Files that could not be indexed."""
+        return [f for f in self.files if f.status == "failed"]
+
+    def count(self, status: Status) -> int:
+        """How many files ended with this status."""
+        return sum(f.status == status for f in self.files)
+
+    def summary(self) -> str:
+        """One line in Chinese for people, e.g. after `shegong ingest`."""
+        return (
+            f"入库 {self.count('indexed')} 个,未变跳过 {self.count('skipped')} 个,"
+            f"删除 {self.count('removed')} 个,重复 {self.count('duplicate')} 个,"
+            f"失败 {self.count('failed')} 个;用时 {self.seconds:.1f} 秒"
+        )
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    file_hash: str
+    expected: int
+    ids: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return self.expected == len(self.ids)
+
+
+def source_name(path: Path, corpus_dir: Path) -> str:
+    """The file's path relative to the corpus root ("/"-separated); absolute when outside it."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(corpus_dir.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Supported files under the given files and folders (hidden files and the manifest skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for p in candidates:
+            hidden = any(part.startswith(".") for part in p.parts[-1:])
+            if p.is_file() and not hidden and p.name != MANIFEST_NAME:
+                found.append(p)
+    return found
+
+
+def _indexed_files(kb: KnowledgeBase) -> dict[str, _Indexed]:
+    """What Chroma holds, per source file."""
+    ids: dict[str, list[str]] = defaultdict(list)
+    state: dict[str, tuple[str, int]] = {}
+    hashes_ok: dict[str, bool] = defaultdict(lambda: True)
+    for chunk_id, _, meta in kb.store.records():
+        source = meta["source"]
+        ids[source].append(chunk_id)
+        if source in state and state[source][0] != meta["file_hash"]:
+            hashes_ok[source] = False
+        state.setdefault(source, (meta["file_hash"], int(meta["n_chunks"])))
+    return {s: _Indexed(h, n if hashes_ok[s] else -1, tuple(ids[s])) for s, (h, n) in state.items()}
+
+
+class Ingestor:
+    """Brings the knowledge base in line with a set of files."""
+
+    def __init__(self, kb: KnowledgeBase, progress: bool = True) -> None:
+        self.kb = kb
+        self.settings = kb.settings
+        self.progress = progress
+        self._manifest = load_manifest(self.settings.corpus_dir)
+
+    def run(self, paths: list[Path] | None = None, rebuild: bool = False) -> IngestReport:
+        """Index new and changed files, drop removed ones under the given folders; never raise
+        for one bad file."""
+        started = time.monotonic()
+        roots = paths or [self.settings.corpus_dir]
+        report = IngestReport()
+        indexed = _indexed_files(self.kb)
+        if rebuild and indexed:
+            self.kb.store.delete([i for state in indexed.values() for i in state.ids])
+            indexed = {}
+        files = discover(roots)
+        by_hash = {s.file_hash: src for src, s in indexed.items() if s.complete}
+        changed = False
+        bar = tqdm(files, desc="入库", unit="文件", disable=not self.progress)
+        for path in bar:
+            source = source_name(path, self.settings.corpus_dir)
+            bar.set_postfix_str(source[-30:])
+            result = self._one(path, source, indexed.get(source), by_hash)
+            report.files.append(result)
+            changed |= result.status == "indexed"
+        changed |= self._drop_removed(roots, files, indexed, report)
+        if changed or rebuild:
+            self.kb.store.bump_version()
+        self.kb.lexical(force_check=True)
+        report.seconds = time.monotonic() - started
+        return report
+
+    def _one(
+        self, path: Path, source: str, state: _Indexed | None, by_hash: dict[str, str]
+    ) -> FileResult:
+        started = time.monotonic()
+        if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            return FileResult(
+                source, "failed", reason=f"unsupported_type: 不支持的文件类型 {path.suffix}"
+            )
+        try:
+            max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+            loaded = load_file(path, max_bytes)
+            file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+        except LoadError as err:
+            return FileResult(source, "failed", reason=str(err))
+        except OSError as err:
+            return FileResult(source, "failed", reason=f"unreadable: 无法读取文件({err.strerror})")
+        if state and state.file_hash == file_hash and state.complete:
+            return FileResult(source, "skipped", chunks=state.expected)
+        twin = by_hash.get(file_hash)
+        if twin and twin != source:
+            return FileResult(source, "duplicate", reason=f"与 {twin} 内容相同,只索引一次")
+        docs = parse_text(source, loaded.text, file_hash, self._manifest.get(source, {}))
+        chunks = [
+            c
+            for d in docs
+            for c in split_document(d, self.settings.chunk_size, self.settings.chunk_overlap)
+        ]
+        if not chunks:
+            return FileResult(source, "failed", reason="no_text: 清洗后没有可索引的正文")
+        metas = [chunk_metadata(c, file_hash, len(chunks)) for c in chunks]
+        vectors = self.kb.embedder.embed_passages([c.search_text for c in chunks])
+        self.kb.store.add(chunks, vectors.tolist(), metas)
+        new_ids = {c.chunk_id for c in chunks}
+        stale = [i for i in (state.ids if state else ()) if i not in new_ids]
+        if stale:
+            self.kb.store.delete(stale)
+        by_hash[file_hash] = source
+        return FileResult(source, "indexed", chunks=len(chunks), seconds=time.monotonic() - started)
+
+    def _drop_removed(
+        self,
+        roots: list[Path],
+        files: list[Path],
+        indexed: dict[str, _Indexed],
+        report: IngestReport,
+    ) -> bool:
+        """Delete the chunks of files that were indexed under the given folders and are gone."""
+        present = {source_name(p, self.settings.corpus_dir) for p in files}
+        folders = [source_name(r, self.settings.corpus_dir) for r in roots if r.is_dir()]
+        removed = False
+        for source, state in indexed.items():
+            under = any(f in (".", "") or source.startswith(f.rstrip("/") + "/") for f in folders)
+            if under and source not in present:
+                self.kb.store.delete(list(state.ids))
+                report.files.append(FileResult(source, "removed", chunks=len(state.ids)))
+                removed = True
+        return removed

@@ -1,0 +1,143 @@
+"""The vector store: Chroma (embedded or a `chroma run` server) through langchain-chroma."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+
+from ingest.embed import Embedder
+from ingest.offline import go_offline
+from ingest.schema import Chunk, DocMeta
+from ingest.settings import Settings
+
+_META_FIELDS = ("title", "issuer", "doc_number", "province", "city", "date")
+VERSION_KEY = "shegong_version"
+PAGE = 2000
+
+
+def chunk_metadata(chunk: Chunk, file_hash: str, n_chunks: int) -> dict:
+    """What Chroma stores beside a chunk's text: enough to rebuild the chunk and its file state."""
+    meta = {name: getattr(chunk.meta, name) for name in _META_FIELDS}
+    return meta | {
+        "doc_id": chunk.doc_id,
+        "source": chunk.source,
+        "section": chunk.section,
+        "start": chunk.start,
+        "end": chunk.end,
+        "search_text": chunk.search_text,
+        "file_hash": file_hash,
+        "n_chunks": n_chunks,
+    }
+
+
+def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
+    """Rebuild a Chunk from what Chroma returns."""
+    return Chunk(
+        chunk_id=chunk_id,
+        doc_id=meta["doc_id"],
+        source=meta["source"],
+        text=text,
+        search_text=meta["search_text"],
+        section=meta["section"],
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        meta=DocMeta(**{name: str(meta.get(name, "")) for name in _META_FIELDS}),
+    )
+
+
+def make_client(settings: Settings) -> chromadb.ClientAPI:
+    """An embedded persistent client, or an HTTP client when SHEGONG_CHROMA_URL is set."""
+    go_offline()
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        return chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1",
+            port=url.port or 8000,
+            ssl=url.scheme == "https",
+            settings=chroma_settings,
+        )
+    settings.index_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(
+        path=str(settings.index_dir / "chroma"), settings=chroma_settings
+    )
+
+
+class VectorStore:
+    """Chunks and their vectors in one Chroma collection, plus a version that bumps on change."""
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.client = make_client(settings)
+        self.langchain = Chroma(
+            collection_name=settings.collection,
+            embedding_function=embedder,
+            client=self.client,
+            collection_configuration={"hnsw": {"space": "cosine"}},
+        )
+        # The wrapper has no call for collection metadata (our change version) or paged gets of
+        # raw records; those go to chromadb's collection directly.
+        self.collection = self.langchain._collection
+
+    def add(self, chunks: list[Chunk], vectors: list[list[float]], metas: list[dict]) -> None:
+        """Upsert chunks with precomputed vectors; idempotent, as ids are content hashes.
+
+        chromadb directly: the wrapper's add_texts embeds by itself, but we embed beforehand in
+        batches (with a progress bar and the vector cache) and pass the vectors in.
+        """
+        for i in range(0, len(chunks), PAGE):
+            part = slice(i, i + PAGE)
+            self.collection.upsert(
+                ids=[c.chunk_id for c in chunks[part]],
+                documents=[c.text for c in chunks[part]],
+                embeddings=vectors[part],
+                metadatas=metas[part],
+            )
+
+    def delete(self, ids: list[str]) -> None:
+        """Remove chunks by id."""
+        for i in range(0, len(ids), PAGE):
+            self.langchain.delete(ids=ids[i : i + PAGE])
+
+    def records(self, include_documents: bool = False) -> Iterator[tuple[str, str, dict]]:
+        """Every (id, text, metadata) in the collection, page by page."""
+        include = ["metadatas", "documents"] if include_documents else ["metadatas"]
+        offset = 0
+        while True:
+            got = self.collection.get(include=include, limit=PAGE, offset=offset)
+            if not got["ids"]:
+                return
+            docs = got["documents"] if include_documents else [""] * len(got["ids"])
+            yield from zip(got["ids"], docs, got["metadatas"], strict=True)
+            offset += len(got["ids"])
+
+    def version(self) -> str:
+        """The collection's change version; a fresh client sees what any other process wrote."""
+        fresh = self.client.get_collection(self.collection.name)
+        return str((fresh.metadata or {}).get(VERSION_KEY, "0"))
+
+    def bump_version(self) -> str:
+        """Record that the collection changed, so every process rebuilds its lexical index."""
+        version = uuid.uuid4().hex
+        meta = dict(self.collection.metadata or {})
+        self.collection.modify(metadata=meta | {VERSION_KEY: version})
+        return version
+
+    def count(self) -> int:
+        """How many chunks the collection holds."""
+        return self.collection.count()
+
+    def query(self, vector: list[float], k: int, where: dict | None) -> list[tuple[Chunk, float]]:
+        """The k nearest chunks with cosine similarity, optionally filtered by metadata."""
+        hits = self.langchain.similarity_search_by_vector_with_relevance_scores(
+            vector, k=k, filter=where
+        )
+        # The wrapper returns cosine distances here; similarity reads better downstream.
+        return [
+            (chunk_from_record(doc.id or "", doc.page_content, doc.metadata), 1.0 - distance)
+            for doc, distance in hits
+        ]
