@@ -95,6 +95,14 @@ class KnowledgeBase:
         index.save(self.lexical_path)
         return index
 
+    def known_values(self) -> dict[str, set[str]]:
+        """The provinces, cities and document numbers present in the index."""
+        metas = self.lexical().metas
+        return {
+            key: {m.get(key, "") for m in metas} - {""}
+            for key in ("province", "city", "doc_number")
+        }
+
     def chunk(self, row: int) -> Chunk:
         """The chunk at a row of the lexical index."""
         lex = self.lexical()

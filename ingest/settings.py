@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are refused")
 
     top_k: int = Field(8, ge=1, description="Evidence chunks handed to the answerer")
+    # Calibrated on the dev split of evals/qa.jsonl (see evals/README): below it, refuse.
+    min_focus_coverage: float = Field(0.5, ge=0, le=1, description="Evidence gate")
     rerank_model: str | None = Field(None, description="CrossEncoder name or path; unset: off")
 
     llm_base_url: str | None = None

@@ -1,0 +1,142 @@
+"""retrieve -> answer -> check citations, as one LangChain Runnable that every caller shares."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from langchain_core.runnables import Runnable, RunnableConfig
+
+from bot.answer_types import Answer
+from bot.cite import check_llm_citations, compose
+from bot.condense import bounded, condense_by_rules
+from bot.extractive import Extract, extract
+from bot.llm import LLMAnswerer, LLMError
+from bot.question import Question, analyse
+from bot.retrieve import retrieve
+from ingest.kb import KnowledgeBase
+from ingest.schema import Evidence
+from ingest.settings import Settings
+
+REFUSAL = "资料中没有找到能回答这个问题的依据。"
+MAX_QUESTION_CHARS = 500
+
+
+@dataclass
+class _Turn:
+    """Everything known about one question while it passes through the chain."""
+
+    asked: str
+    question: Question
+    evidence: list[Evidence]
+    started: float
+    timings: dict[str, float]
+    warnings: list[str]
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000
+
+
+class AnswerChain(Runnable[dict, Answer]):
+    """Input {"question", "history", "region"} -> Answer; invoke, batch and stream all work."""
+
+    def __init__(self, settings: Settings, kb: KnowledgeBase) -> None:
+        self.settings = settings
+        self.kb = kb
+        self.llm = LLMAnswerer(settings) if settings.llm_enabled else None
+
+    def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
+        """The whole answer at once."""
+        answer = None
+        for piece in self.stream_answer(input):
+            if isinstance(piece, Answer):
+                answer = piece
+        assert answer is not None  # stream_answer always ends with the Answer
+        return answer
+
+    def _prepare(self, input: dict) -> _Turn:
+        """Condense a follow-up, understand the question, retrieve evidence."""
+        started = time.perf_counter()
+        asked = str(input.get("question") or "").strip()
+        history = bounded(list(input.get("history") or []))
+        warnings: list[str] = []
+        standalone = condense_by_rules(asked, history)
+        if self.llm and history:
+            try:
+                standalone = self.llm.condense(asked, history)
+            except LLMError as err:
+                warnings.append(f"大模型改写追问失败,已按规则改写({err})")
+        question = analyse(standalone[:MAX_QUESTION_CHARS])
+        t = time.perf_counter()
+        evidence = retrieve(self.kb, question, self.settings.top_k, input.get("region") or None)
+        return _Turn(asked, question, evidence, started, {"retrieve": _ms(t)}, warnings)
+
+    def stream_answer(self, input: dict) -> Iterator[str | Answer]:
+        """Pieces of answer text as they are produced, then the final, checked Answer."""
+        asked = str(input.get("question") or "").strip()
+        if not any(ch.isalnum() for ch in asked):
+            answer = Answer(asked, "请输入一个关于社会工作政策的问题。", True, [], [])
+            yield answer.answer
+            yield answer
+            return
+        turn = self._prepare(input)
+        t = time.perf_counter()
+        found = extract(turn.question, turn.evidence, self.settings.min_focus_coverage)
+        if self.llm and not found.refused:  # the evidence gate: no support, no LLM call
+            answer = yield from self._stream_llm(turn)
+            if answer is not None:
+                yield self._finish(answer, turn, t)
+                return
+        answer = self._extractive(found, turn)
+        yield answer.answer
+        yield self._finish(answer, turn, t)
+
+    def _finish(self, answer: Answer, turn: _Turn, t: float) -> Answer:
+        answer.timings_ms = turn.timings | {"answer": _ms(t), "total": _ms(turn.started)}
+        answer.warnings = turn.warnings + answer.warnings
+        return answer
+
+    def _extractive(self, found: Extract, turn: _Turn) -> Answer:
+        if found.refused:
+            text, citations = compose([("相关内容", found.related)] if found.related else [])
+            body = f"{REFUSAL}\n{text}" if text else REFUSAL
+            return self._answer(turn, body, True, citations)
+        text, citations = compose(found.parts)
+        return self._answer(turn, text, False, citations)
+
+    def _answer(self, turn: _Turn, text: str, refused: bool, citations: list) -> Answer:
+        return Answer(
+            question=turn.asked,
+            answer=text,
+            refused=refused,
+            citations=citations,
+            evidence=turn.evidence,
+            standalone_question=turn.question.text,
+        )
+
+    def _stream_llm(self, turn: _Turn) -> Iterator[str]:
+        """Stream the LLM's answer; on failure fall back (returns None) with a warning."""
+        assert self.llm is not None
+        pieces: list[str] = []
+        try:
+            for piece in self.llm.stream(turn.question.text, turn.evidence):
+                pieces.append(piece)
+                yield piece
+        except LLMError as err:
+            turn.warnings.append(f"大模型服务不可用,已改用摘录式回答({err})")
+            if pieces:
+                yield "\n\n(大模型中断,以下为摘录式回答)\n"
+            return None
+        text, citations, warnings = check_llm_citations("".join(pieces), turn.evidence)
+        refused = not citations
+        answer = self._answer(turn, text.strip() or REFUSAL, refused, citations)
+        answer.warnings = warnings
+        return answer
+
+
+def build_chain(settings: Settings, kb: KnowledgeBase) -> AnswerChain:
+    """The answering chain the CLI, the UI, the API and the evaluation all call."""
+    return AnswerChain(settings, kb)

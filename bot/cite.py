@@ -1,0 +1,85 @@
+"""Citations: number the chunks an answer quotes, and check the [n] markers an LLM wrote."""
+
+from __future__ import annotations
+
+import re
+
+from bot.answer_types import Citation
+from bot.sentences import Sentence, split_sentences
+from ingest.lexical import tokenize
+from ingest.schema import Evidence
+
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+_ANSWER_SENTENCE = re.compile(r"[^。!?;!?;\n]+(?:[。!?;!?;]+)?(?:\s*\[\d{1,2}\])*")
+# An LLM sentence whose bigrams overlap a cited chunk less than this is flagged as unsupported.
+MIN_SUPPORT = 0.3
+
+
+def citation(n: int, evidence: Evidence, quote: str) -> Citation:
+    """Citation [n] of a chunk, quoting `quote` (an exact substring of the chunk's text)."""
+    chunk = evidence.chunk
+    return Citation(
+        n=n,
+        doc_id=chunk.doc_id,
+        title=chunk.meta.title,
+        source=chunk.source,
+        section=chunk.section,
+        text=chunk.text,
+        quote=quote,
+        region=chunk.meta.region,
+        doc_number=chunk.meta.doc_number,
+    )
+
+
+def compose(parts: list[tuple[str, list[Sentence]]]) -> tuple[str, list[Citation]]:
+    """Answer text with [n] after each quoted sentence, and one citation per sentence quoted."""
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for heading, sentences in parts:
+        pieces = []
+        for s in sentences:
+            n = len(citations) + 1
+            citations.append(citation(n, s.evidence, s.text))
+            pieces.append(f"{s.text}[{n}]")
+        body = "".join(pieces)
+        lines.append(f"{heading}:{body}" if heading else body)
+    return "\n".join(lines), citations
+
+
+def _overlap(a: str, b: str) -> float:
+    grams = set(tokenize(a))
+    return len(grams & set(tokenize(b))) / max(1, len(grams))
+
+
+def check_llm_citations(
+    text: str, evidence: list[Evidence]
+) -> tuple[str, list[Citation], list[str]]:
+    """Drop [n] that point at nothing retrieved, quote each cited chunk, flag unsupported claims."""
+    warnings: list[str] = []
+    valid = range(1, len(evidence) + 1)
+
+    def keep(m: re.Match[str]) -> str:
+        return m.group() if int(m.group(1)) in valid else ""
+
+    cleaned = _MARKER.sub(keep, text)
+    if cleaned != text:
+        warnings.append("已删除指向不存在来源的引用标记")
+    quotes: dict[int, str] = {}
+    for m in _ANSWER_SENTENCE.finditer(cleaned):
+        sentence = _MARKER.sub("", m.group()).strip()
+        cited = [int(n) for n in _MARKER.findall(m.group())]
+        for n in cited:
+            best = max(
+                split_sentences(evidence[n - 1]),
+                key=lambda s: _overlap(sentence, s.text),
+                default=None,
+            )
+            if best and n not in quotes:
+                quotes[n] = best.text
+        if (
+            cited
+            and max(_overlap(sentence, evidence[n - 1].chunk.text) for n in cited) < MIN_SUPPORT
+        ):
+            warnings.append(f"这句话在所引来源中找不到充分依据:{sentence[:40]}")
+    citations = [citation(n, evidence[n - 1], quotes[n]) for n in sorted(quotes)]
+    return cleaned, citations, warnings

@@ -1,0 +1,45 @@
+"""Turn a follow-up ("那黑龙江呢?") and the turns before it into a standalone question."""
+
+from __future__ import annotations
+
+import re
+
+from ingest.normalize import normalize
+from ingest.regions import provinces_in
+
+MAX_HISTORY_TURNS = 6  # the conversation a follow-up may refer back to
+_FOLLOW_UP = re.compile(r"^(那|那么|这个|那个|这|它|该|其|此|还有|另外|再|同样)")
+_SHORT = 14
+
+
+def bounded(history: list[dict]) -> list[dict]:
+    """The last turns of a conversation, at most MAX_HISTORY_TURNS messages."""
+    return [m for m in history if m.get("role") in ("user", "assistant")][-MAX_HISTORY_TURNS:]
+
+
+def last_user_question(history: list[dict]) -> str:
+    """The most recent question the user asked before this one."""
+    for message in reversed(history):
+        if message.get("role") == "user" and str(message.get("content", "")).strip():
+            return str(message["content"]).strip()
+    return ""
+
+
+def condense_by_rules(question: str, history: list[dict]) -> str:
+    """A standalone question by rules: swap the region, or carry the earlier topic along."""
+    previous = last_user_question(bounded(history))
+    question = question.strip()
+    if not previous or not (_FOLLOW_UP.match(question) or len(normalize(question)) <= _SHORT):
+        return question
+    new_regions, old_regions = provinces_in(question), provinces_in(previous)
+    rest = re.sub(r"[那么呢吗??!!。,,\s]", "", normalize(question))
+    for region in new_regions:
+        rest = rest.replace(region, "")
+    if new_regions and old_regions and len(rest) <= 4:
+        # "那黑龙江呢?" after "甘肃的持证社工目标是多少?": same question, other region.
+        swapped = normalize(previous)
+        for old, new in zip(old_regions, new_regions, strict=False):
+            swapped = swapped.replace(old, new)
+        return swapped
+    # "这个补贴要什么条件?": the earlier question supplies what "这个" refers to.
+    return f"{previous.rstrip('?').rstrip('?')},{question}"

@@ -1,0 +1,103 @@
+"""The default answerer: choose the evidence sentences that answer the question, or refuse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.question import Question
+from bot.sentences import (
+    Sentence,
+    coverage,
+    has_number,
+    is_enumeration,
+    score_sentence,
+    split_sentences,
+)
+from ingest.lexical import tokenize
+from ingest.normalize import normalize
+from ingest.schema import Evidence
+
+# Evidence chunks the answerer reads, and how much an answer may quote.
+READ_CHUNKS = 6
+MAX_ANSWER_CHARS = 420
+MAX_LIST_SENTENCES = 6
+
+
+@dataclass(frozen=True)
+class Extract:
+    """The sentences an answer is made of (per region when comparing), or a refusal."""
+
+    parts: list[tuple[str, list[Sentence]]]  # (heading, sentences); heading "" unless comparing
+    refused: bool
+    related: list[Sentence]
+
+
+def _about_region(s: Sentence, region: str) -> bool:
+    meta = s.evidence.chunk.meta
+    return region in (meta.province, meta.city) or region in normalize(s.evidence.chunk.text)
+
+
+def _supported(best: Sentence, q: Question, min_coverage: float) -> bool:
+    """Whether a sentence speaks to the question's focus (and states a number when asked for)."""
+    context = best.text + " " + best.evidence.chunk.section + " " + best.evidence.chunk.meta.title
+    if coverage(q.focus, context) < min_coverage:
+        return False
+    return not (q.qtype == "number" and not has_number(best.text))
+
+
+def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]:
+    """The best sentence plus what completes it: the rest of a list, or one more strong fact."""
+    chosen = [best]
+    same_chunk = [s for s in pool if s.evidence is best.evidence and s.index > best.index]
+    same_chunk.sort(key=lambda s: s.index)
+    opens_list = best.text.rstrip().endswith((":", ":")) or is_enumeration(best.text)
+    if q.qtype in ("list", "requirement") or opens_list:
+        for s in same_chunk:
+            if len(chosen) >= MAX_LIST_SENTENCES:
+                break
+            if not (is_enumeration(s.text) or opens_list or q.qtype == "requirement"):
+                break
+            chosen.append(s)
+    total = 0
+    kept = []
+    for s in chosen:
+        total += len(s.text)
+        if kept and total > MAX_ANSWER_CHARS:
+            break
+        kept.append(s)
+    return kept
+
+
+def _best(pool: list[Sentence], q: Question) -> Sentence | None:
+    if not pool:
+        return None
+    if q.qtype in ("number", "comparison"):
+        numeric = [s for s in pool if has_number(s.text)]
+        pool = numeric or pool
+    return max(pool, key=lambda s: s.score)
+
+
+def extract(q: Question, evidence: list[Evidence], min_coverage: float) -> Extract:
+    """Pick answer sentences from the evidence; refuse when none speaks to the question's focus."""
+    q_grams = set(tokenize(q.search)) - set(tokenize("什么哪些多少怎么如何规定要求社会工作"))
+    pool = [
+        replace(s, score=score_sentence(s, q, q_grams))
+        for e in evidence[:READ_CHUNKS]
+        for s in split_sentences(e)
+    ]
+    related = sorted(pool, key=lambda s: s.score, reverse=True)[:2]
+    if q.qtype == "comparison" and len(q.provinces) >= 2:
+        parts = []
+        for region in q.provinces:
+            best = _best([s for s in pool if _about_region(s, region)], q)
+            if best and _supported(best, q, min_coverage):
+                parts.append((region, [best]))
+        if len(parts) == len(q.provinces):
+            return Extract(parts, refused=False, related=related)
+        return Extract([], refused=True, related=related)
+    if q.provinces:
+        pool = [s for s in pool if any(_about_region(s, r) for r in q.provinces)]
+    best = _best(pool, q)
+    if best is None or not _supported(best, q, min_coverage):
+        return Extract([], refused=True, related=related)
+    return Extract([("", _extend(best, pool, q))], refused=False, related=related)

@@ -1,0 +1,79 @@
+"""Question understanding without an LLM: type, regions, document number, and focus terms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import rjieba
+
+from ingest.clean import DOC_NUMBER
+from ingest.normalize import normalize
+from ingest.regions import provinces_in
+
+QType = Literal["number", "list", "definition", "requirement", "comparison", "general"]
+
+_TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
+    ("list", re.compile(r"哪些|哪几|有什么(?!规定|要求)|包括什么|包含|几个方面|几项|列举|"
+                        r"主要(?:做法|措施|内容)")),
+    ("number", re.compile(r"多少|几个|几家|几名|几年|几成|比例|百分|多大|多长|何时|什么时候|"
+                          r"哪一年|哪年|数量|规模|覆盖率|人数")),
+    ("definition", re.compile(r"什么是|是什么意思|是指|定义|是什么|含义|何谓")),
+    ("requirement", re.compile(r"要求|条件|规定|怎么做|如何|怎样|应当|需要|必须|标准|资格")),
+]  # fmt: skip
+# Words that say what kind of answer is wanted but not what it is about.
+STOPWORDS = set(
+    "的 了 吗 呢 吧 啊 呀 么 和 与 及 或 是 有 在 对 为 把 被 从 到 向 给 中 里 上 下 之 这 那 "
+    "这个 那个 这些 那些 它 它们 其 该 我 我们 你 您 他 他们 就 都 也 还 又 再 要 会 能 可以 可 "
+    "什么 哪些 哪个 哪里 哪几 多少 几个 几 怎么 怎么样 怎样 如何 为什么 是否 有没有 请问 一下 "
+    "规定 要求 条件 具体 情况 方面 内容 问题 主要 相关 有关 方面 分别 各 各自 以及 还有 "
+    "社会工作 社工 工作 社会 文件 资料 政策 说 讲 提 提到 提出 明确 意见 通知 "
+    "请 告诉 介绍 说说 呢 哪 谁 时候 目前 现在 一共 总共 大概 每个 每 个 多 少".split()
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A question as the retriever and the answerer need it."""
+
+    text: str  # the standalone question, as asked (or as condensed from a follow-up)
+    search: str  # normalize(text): simplified, NFKC
+    qtype: QType
+    provinces: list[str] = field(default_factory=list)
+    doc_number: str = ""
+    focus: list[str] = field(default_factory=list)  # terms the evidence must speak about
+
+
+def focus_terms(search: str, provinces: list[str]) -> list[str]:
+    """Content words of a question: what a supporting sentence has to mention."""
+    # The segmenter glues particles to neighbours ("考了", "证在"): trim them off.
+    words = [w.strip().strip("了在的地得着过把被和与及就") for w in rjieba.cut(search)]
+    terms = [
+        w
+        for w in words
+        if w
+        and w not in STOPWORDS
+        and w not in provinces
+        and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", w)
+        and (len(w) > 1 or w.isdigit())
+    ]
+    return list(dict.fromkeys(terms))
+
+
+def analyse(text: str) -> Question:
+    """Classify a question and pull out what it is about."""
+    search = normalize(text)
+    provinces = provinces_in(search)
+    qtype: QType = "general"
+    if len(provinces) >= 2:
+        qtype = "comparison"
+    else:
+        for name, pattern in _TYPE_PATTERNS:
+            if pattern.search(search):
+                qtype = name
+                break
+    number = DOC_NUMBER.search(search)
+    doc_number = re.sub(r"\s+", "", number.group()) if number else ""
+    focus = focus_terms(search.replace(doc_number, " ") if doc_number else search, provinces)
+    return Question(text, search, qtype, provinces, doc_number, focus)

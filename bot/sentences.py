@@ -1,0 +1,96 @@
+"""Sentences of evidence chunks, with offsets, scored against a question."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.question import Question
+from ingest.lexical import tokenize
+from ingest.normalize import normalize
+from ingest.schema import Evidence
+
+# A sentence ends at 。!?; (either width) or a line break, after any closing quotes.
+_SENTENCE = re.compile(r"[^。!?;!?;\n]+(?:[。!?;!?;]+[”’」』)]*)?")
+_NUMBER = re.compile(
+    r"\d+(?:\.\d+)?\s*(?:%|万|个|人|名|家|元|年|月|日|次|项|所|支|学时|小时|天|户)"
+    r"|[一二三四五六七八九十百千万两]+(?:万人|个|名|家|项|类|年)"
+)
+_ENUMERATION = re.compile(
+    r"^(?:第[一二三四五六七八九十]+[,,、]|[一二三四五六七八九十]+是|"
+    r"[((][一二三四五六七八九十]+[))]|\d+[、.])"
+)
+_DEFINITION = re.compile(r"是指|是[^,。]{2,40}的(?:职业|工作|活动|过程|专业)|指的是|定义")
+_REQUIREMENT = re.compile(r"要|应|须|必须|不得|不少于|不低于|达到|具备|条件|标准")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence of an evidence chunk: where it sits, its text, and how well it answers."""
+
+    evidence: Evidence
+    start: int  # offset in the chunk's text
+    end: int
+    text: str
+    index: int  # position among its chunk's sentences
+    score: float = 0.0
+
+    @property
+    def search(self) -> str:
+        """The sentence in search form."""
+        return normalize(self.text)
+
+
+def split_sentences(evidence: Evidence) -> list[Sentence]:
+    """Sentences of an evidence chunk, with offsets into the chunk's original text."""
+    text = evidence.chunk.text
+    return [
+        Sentence(evidence, m.start(), m.end(), m.group().strip(), i)
+        for i, m in enumerate(_SENTENCE.finditer(text))
+        if m.group().strip()
+    ]
+
+
+def coverage(terms: list[str], text: str) -> float:
+    """Share of the terms that a text mentions (a term counts when most of its bigrams appear)."""
+    if not terms:
+        return 1.0
+    text = normalize(text)
+    bigrams = set(tokenize(text))
+    hits = 0.0
+    for term in terms:
+        if term in text:
+            hits += 1
+            continue
+        grams = tokenize(term)
+        if grams and sum(g in bigrams for g in grams) / len(grams) >= 0.6:
+            hits += 0.5
+    return hits / len(terms)
+
+
+def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
+    """How well a sentence answers the question: term overlap, focus, type fit, chunk rank."""
+    text = s.search
+    grams = set(tokenize(text)) | set(tokenize(s.evidence.chunk.section))
+    overlap = len(q_grams & grams) / max(1, len(q_grams))
+    score = overlap + 0.8 * coverage(q.focus, text + s.evidence.chunk.section)
+    if q.qtype in ("number", "comparison") and _NUMBER.search(text):
+        score += 0.5
+    elif q.qtype == "list" and (_ENUMERATION.match(text) or text.count("、") >= 2):
+        score += 0.3
+    elif q.qtype == "definition" and _DEFINITION.search(text):
+        score += 0.5
+    elif q.qtype == "requirement" and _REQUIREMENT.search(text):
+        score += 0.2
+    # Retrieval's judgement counts too: later chunks need a clearly better sentence to win.
+    return score + 0.3 / (1 + s.evidence.rank)
+
+
+def has_number(text: str) -> bool:
+    """Whether a sentence states a quantity (a number with a unit)."""
+    return bool(_NUMBER.search(normalize(text)))
+
+
+def is_enumeration(text: str) -> bool:
+    """Whether a sentence is an item of a numbered list (第一, 一是, (一), 1、)."""
+    return bool(_ENUMERATION.match(normalize(text)))
