@@ -71,7 +71,13 @@ class AnswerChain(Runnable[dict, Answer]):
                 warnings.append(f"大模型改写追问失败,已按规则改写({err})")
         question = analyse(standalone[:MAX_QUESTION_CHARS])
         t = time.perf_counter()
-        evidence = retrieve(self.kb, question, self.settings.top_k, input.get("region") or None)
+        evidence = retrieve(
+            self.kb,
+            question,
+            self.settings.top_k,
+            input.get("region") or None,
+            mode=self.settings.retrieval_mode,
+        )
         return _Turn(asked, question, evidence, started, {"retrieve": _ms(t)}, warnings)
 
     def stream_answer(self, input: dict) -> Iterator[str | Answer]:

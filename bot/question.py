@@ -61,6 +61,18 @@ def focus_terms(search: str, provinces: list[str]) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+_SUBJECT = re.compile(
+    r"(?:什么是|何谓)(.+?)[??。]?$|^(?:请问)?(.+?)(?:是什么|的定义|的含义|是指什么)"
+)
+
+
+def _definition_subject(search: str) -> str:
+    """What a definition question asks about: "什么是社会工作?" -> "社会工作"."""
+    m = _SUBJECT.search(search.strip())
+    subject = (m.group(1) or m.group(2)) if m else ""
+    return re.sub(r'^[\s,,::“”"]+|[\s,,::“”"]+$', "", subject)
+
+
 def analyse(text: str) -> Question:
     """Classify a question and pull out what it is about."""
     search = normalize(text)
@@ -73,7 +85,12 @@ def analyse(text: str) -> Question:
             if pattern.search(search):
                 qtype = name
                 break
+    if qtype == "definition" and (subject := _definition_subject(search)):
+        focus_extra = [subject]
+    else:
+        focus_extra = []
     number = DOC_NUMBER.search(search)
     doc_number = re.sub(r"\s+", "", number.group()) if number else ""
     focus = focus_terms(search.replace(doc_number, " ") if doc_number else search, provinces)
+    focus = list(dict.fromkeys(focus_extra + focus))
     return Question(text, search, qtype, provinces, doc_number, focus)

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.question import Question
+from ingest.headings import parse_heading
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
 from ingest.schema import Evidence
@@ -41,13 +42,18 @@ class Sentence:
         return normalize(self.text)
 
 
+def _is_heading(text: str) -> bool:
+    heading = parse_heading(text)
+    return text.startswith("#") or bool(heading and heading.title == text)
+
+
 def split_sentences(evidence: Evidence) -> list[Sentence]:
-    """Sentences of an evidence chunk, with offsets into the chunk's original text."""
+    """Sentences of an evidence chunk (headings left out), with offsets into its original text."""
     text = evidence.chunk.text
     return [
         Sentence(evidence, m.start(), m.end(), m.group().strip(), i)
         for i, m in enumerate(_SENTENCE.finditer(text))
-        if m.group().strip()
+        if m.group().strip() and not _is_heading(m.group().strip())
     ]
 
 
@@ -80,6 +86,8 @@ def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
         score += 0.3
     elif q.qtype == "definition" and _DEFINITION.search(text):
         score += 0.5
+        if q.focus and text.startswith(q.focus[0]):  # "社会工作是…": the definition itself
+            score += 0.5
     elif q.qtype == "requirement" and _REQUIREMENT.search(text):
         score += 0.2
     # Retrieval's judgement counts too: later chunks need a clearly better sentence to win.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import pickle
 import re
@@ -35,6 +36,7 @@ class LexicalIndex:
         self.texts = texts  # original chunk texts, for display
         self.metas = metas
         self.version = version
+        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         self._bm25 = bm25s.BM25()
         corpus = [tokenize(m["search_text"]) or ["<empty>"] for m in metas]
         if corpus:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +31,9 @@ class Settings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Larger files are refused")
 
     top_k: int = Field(8, ge=1, description="Evidence chunks handed to the answerer")
+    retrieval_mode: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="dense and lexical alone exist for the evaluation's ablations"
+    )
     # Calibrated on the dev split of evals/qa.jsonl (see evals/README): below it, refuse.
     min_focus_coverage: float = Field(0.5, ge=0, le=1, description="Evidence gate")
     rerank_model: str | None = Field(None, description="CrossEncoder name or path; unset: off")

@@ -56,7 +56,8 @@ def _spans(doc: Document, limit: int) -> list[_Span]:
     pos = 0
     for paragraph in doc.text.split("\n"):
         heading = tracker.accept(paragraph)
-        section = " > ".join([label, *(h.title for h in tracker.path)])
+        titles = [h.title for h in tracker.path if h.title != label]
+        section = " > ".join([label, *titles])
         for i, (a, b) in enumerate(_sentences(doc.text, pos, pos + len(paragraph), limit)):
             spans.append(_Span(a, b, section, is_heading=bool(heading) and i == 0))
         pos += len(paragraph) + 1

@@ -1,0 +1,86 @@
+"""The evaluation gold set is well-formed, grounded in the corpus, and its checker has teeth."""
+
+from __future__ import annotations
+
+import copy
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from evals.gold import CATEGORIES, SPLITS, check_gold, load_gold
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = ROOT / "evals" / "qa.jsonl"
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="module")
+def items() -> list[dict]:
+    """The gold items as stored."""
+    return load_gold(GOLD)
+
+
+def _answerable(items: list[dict]) -> dict:
+    """A deep copy of the first item that has sources."""
+    return copy.deepcopy(next(i for i in items if i["sources"]))
+
+
+def test_gold_set_is_valid(items: list[dict]) -> None:
+    """check_gold finds nothing wrong with evals/qa.jsonl."""
+    problems = check_gold(items, CORPUS)
+    assert not problems, "gold set problems:\n" + "\n".join(problems)
+
+
+def test_gold_set_size_and_unanswerable_share(items: list[dict]) -> None:
+    """At least 100 items, at least 15% of them unanswerable."""
+    assert len(items) >= 100
+    unanswerable = sum(i["category"] == "unanswerable" for i in items)
+    assert unanswerable / len(items) >= 0.15, f"only {unanswerable}/{len(items)} unanswerable"
+
+
+def test_every_category_in_both_splits(items: list[dict]) -> None:
+    """Each category has items in dev and in test."""
+    seen = Counter((i["category"], i["split"]) for i in items)
+    missing = [(c, s) for c in CATEGORIES for s in SPLITS if not seen[(c, s)]]
+    assert not missing, f"category/split pairs with no items: {missing}"
+
+
+def test_checker_reports_quote_not_in_file(items: list[dict]) -> None:
+    """A quote that is not verbatim in its file is reported."""
+    bad = _answerable(items)
+    bad["sources"][0]["quote"] = bad["sources"][0]["quote"] + "这句话不在原文里"
+    problems = check_gold([bad], CORPUS)
+    assert any("quote not found" in p for p in problems), problems
+
+
+def test_checker_reports_duplicate_id(items: list[dict]) -> None:
+    """Two items sharing an id are reported."""
+    first = _answerable(items)
+    problems = check_gold([first, copy.deepcopy(first)], CORPUS)
+    assert any("duplicate id" in p for p in problems), problems
+
+
+def test_checker_reports_key_fact_missing_from_quotes(items: list[dict]) -> None:
+    """A key fact absent from the quotes is reported."""
+    bad = _answerable(items)
+    bad["key_facts"] = [*bad["key_facts"][:3], "99999万元"]
+    problems = check_gold([bad], CORPUS)
+    assert any("key fact" in p and "99999" in p for p in problems), problems
+
+
+def test_checker_reports_schema_violations(items: list[dict]) -> None:
+    """Unknown category, bad split, missing file, followup without history are all reported."""
+    base = _answerable(items)
+    unknown = {**copy.deepcopy(base), "id": "x-1", "category": "trivia", "split": "train"}
+    missing = copy.deepcopy(base) | {"id": "x-2"}
+    missing["sources"][0]["file"] = "no-such-file.txt"
+    followup = copy.deepcopy(base) | {"id": "x-3", "category": "followup"}
+    followup.pop("history", None)
+    refused = copy.deepcopy(base) | {"id": "x-4", "category": "unanswerable"}
+    problems = "\n".join(check_gold([unknown, missing, followup, refused], CORPUS))
+    assert "x-1: unknown category" in problems
+    assert "x-1: split must be" in problems
+    assert "x-2: source file 'no-such-file.txt'" in problems
+    assert "x-3: followup item has no history" in problems
+    assert "x-4: unanswerable item must have no sources" in problems
