@@ -12,6 +12,7 @@ from bot.sentences import (
     is_enumeration,
     score_sentence,
     split_sentences,
+    states_asked_unit,
 )
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
@@ -42,7 +43,9 @@ def _supported(best: Sentence, q: Question, min_coverage: float) -> bool:
     context = best.text + " " + best.evidence.chunk.section + " " + best.evidence.chunk.meta.title
     if coverage(q.focus, context) < min_coverage:
         return False
-    return not (q.qtype == "number" and not has_number(best.text))
+    if q.qtype == "number" and not has_number(best.text):
+        return False
+    return q.qtype not in ("number", "comparison") or states_asked_unit(q.search, best.text)
 
 
 def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]:

@@ -94,6 +94,23 @@ def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
     return score + 0.3 / (1 + s.evidence.rank)
 
 
+# What a "how much / when" question asks for, and the unit a sentence must state to answer it.
+_ASKED_UNITS = [
+    (re.compile(r"多少钱|补贴|补助|工资|薪|经费|资金|元"), re.compile(r"元")),
+    (
+        re.compile(r"哪天|几号|几月几日|哪一天|日期"),
+        re.compile(r"\d+日|\d+号|[一二三四五六七八九十]+日"),
+    ),
+    (re.compile(r"多少人|多少名|几个人|几名"), re.compile(r"人|名")),
+]
+
+
+def states_asked_unit(question: str, text: str) -> bool:
+    """Whether a sentence gives the kind of quantity asked for (money in 元, a day, people)."""
+    text = normalize(text)
+    return all(unit.search(text) for asks, unit in _ASKED_UNITS if asks.search(question))
+
+
 def has_number(text: str) -> bool:
     """Whether a sentence states a quantity (a number with a unit)."""
     return bool(_NUMBER.search(normalize(text)))
