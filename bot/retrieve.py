@@ -59,9 +59,9 @@ class HybridRetriever(BaseRetriever):
     mode: Mode = "hybrid"
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, k: int | None = None
     ) -> list[LCDocument]:
-        evidence = retrieve(self.kb, analyse(query), self.k, self.region, self.mode)
+        evidence = retrieve(self.kb, analyse(query), k or self.k, self.region, self.mode)
         return [
             LCDocument(
                 id=e.chunk.chunk_id,

@@ -1,0 +1,72 @@
+"""`shegong serve`: the Gradio app at "/" and the OpenAI-compatible API at "/v1", one process."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from ingest.offline import go_offline
+from ingest.settings import Settings
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from bot.service import QAService
+
+
+def create_app(service: QAService) -> FastAPI:
+    """One FastAPI app: /v1 routes first, then the Gradio UI mounted at "/"."""
+    go_offline()  # before gradio is imported: no analytics, no hub calls
+    import gradio as gr
+    from fastapi import FastAPI
+
+    from bot.api import make_router
+    from bot.ui import UI_CSS, UI_HEAD, build_ui
+
+    app = FastAPI(title="社工政策问答", docs_url=None, redoc_url=None)
+    app.include_router(make_router(service))
+    mb = max(1, int(service.settings.max_upload_mb + 0.999))
+    return gr.mount_gradio_app(
+        app,
+        build_ui(service),
+        path="/",
+        css=UI_CSS,
+        head=UI_HEAD,
+        footer_links=["api"],
+        max_file_size=f"{mb}mb",
+        ssr_mode=False,
+        mcp_server=False,
+        run_history=False,
+    )
+
+
+def _warm_up(service: QAService, started: float) -> None:
+    """Ask one question so the embedding model is loaded before the first visitor asks."""
+    try:
+        service.ask("社会工作")
+    except Exception as err:  # a broken index must not take the UI down
+        print(f"shegong: warm-up question failed: {err}", file=sys.stderr, flush=True)
+        return
+    took = time.perf_counter() - started
+    print(f"shegong: model warm {took:.1f} s after start", file=sys.stderr, flush=True)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Build the service and run the app with uvicorn until interrupted.
+
+    The model warms up in a background thread while the server starts; a question asked in
+    the meantime simply waits for it."""
+    started = time.perf_counter()
+    go_offline()
+    import uvicorn
+
+    from bot.service import QAService
+
+    service = QAService(settings)
+    app = create_app(service)
+    threading.Thread(target=_warm_up, args=(service, started), daemon=True).start()
+    took = time.perf_counter() - started
+    print(f"shegong: app built {took:.1f} s after start", file=sys.stderr, flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="info")
