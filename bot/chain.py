@@ -21,6 +21,9 @@ from ingest.schema import Evidence
 from ingest.settings import Settings
 
 REFUSAL = "资料中没有找到能回答这个问题的依据。"
+# A top chunk ending in ":" opens a list; this many following chunks are read with it.
+LIST_SOURCES = 3
+LIST_CONTINUATION = 6
 MAX_QUESTION_CHARS = 500
 
 
@@ -31,6 +34,7 @@ class _Turn:
     asked: str
     question: Question
     evidence: list[Evidence]
+    continuations: list[Evidence]  # chunks after a list-opening chunk, read to complete lists
     started: float
     timings: dict[str, float]
     warnings: list[str]
@@ -78,7 +82,23 @@ class AnswerChain(Runnable[dict, Answer]):
             input.get("region") or None,
             mode=self.settings.retrieval_mode,
         )
-        return _Turn(asked, question, evidence, started, {"retrieve": _ms(t)}, warnings)
+        follow = self._list_continuations(evidence)
+        timings = {"retrieve": _ms(t)}
+        return _Turn(asked, question, evidence, follow, started, timings, warnings)
+
+    def _list_continuations(self, evidence: list[Evidence]) -> list[Evidence]:
+        """The chunks that continue a list a top chunk opens ("以下五个方面:" + 第一…)."""
+        extra: list[Evidence] = []
+        have = {e.chunk.chunk_id for e in evidence}
+        for e in evidence[:LIST_SOURCES]:
+            if not e.chunk.text.rstrip().endswith((":", ":")):
+                continue
+            for chunk in self.kb.following(e.chunk, LIST_CONTINUATION):
+                if chunk.chunk_id not in have:
+                    have.add(chunk.chunk_id)
+                    rank = len(evidence) + len(extra) + 1
+                    extra.append(Evidence(chunk, 0.0, rank))
+        return extra
 
     def stream_answer(self, input: dict) -> Iterator[str | Answer]:
         """Pieces of answer text as they are produced, then the final, checked Answer."""
@@ -90,7 +110,9 @@ class AnswerChain(Runnable[dict, Answer]):
             return
         turn = self._prepare(input)
         t = time.perf_counter()
-        found = extract(turn.question, turn.evidence, self.settings.min_focus_coverage)
+        found = extract(
+            turn.question, turn.evidence, self.settings.min_focus_coverage, turn.continuations
+        )
         if self.llm and not found.refused:  # the evidence gate: no support, no LLM call
             answer = yield from self._stream_llm(turn)
             if answer is not None:
@@ -119,7 +141,8 @@ class AnswerChain(Runnable[dict, Answer]):
             answer=text,
             refused=refused,
             citations=citations,
-            evidence=turn.evidence,
+            # Continuation chunks an answer quotes are retrieved evidence too.
+            evidence=turn.evidence + turn.continuations,
             standalone_question=turn.question.text,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bot.question import focus_terms
 from ingest.normalize import normalize
 from ingest.regions import provinces_in
 
@@ -41,5 +42,7 @@ def condense_by_rules(question: str, history: list[dict]) -> str:
         for old, new in zip(old_regions, new_regions, strict=False):
             swapped = swapped.replace(old, new)
         return swapped
-    # "这个补贴要什么条件?": the earlier question supplies what "这个" refers to.
-    return f"{previous.rstrip('?').rstrip('?')},{question}"
+    # "这个补贴要什么条件?": the earlier question's topic says what "这个" refers to; its
+    # question words ("有什么内容") would only blur what is asked now.
+    topic = "".join(focus_terms(normalize(previous), []))
+    return f"{topic} {question}"

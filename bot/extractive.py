@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from bot.question import Question
@@ -51,8 +52,19 @@ def _supported(best: Sentence, q: Question, min_coverage: float) -> bool:
 def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]:
     """The best sentence plus what completes it: the rest of a list, or one more strong fact."""
     chosen = [best]
-    same_chunk = [s for s in pool if s.evidence is best.evidence and s.index > best.index]
-    same_chunk.sort(key=lambda s: s.index)
+    # What follows the best sentence in its document: the rest of its chunk, then the chunks
+    # after it (a list opened by "…以下五个方面:" goes on in the next sections).
+    chunk = best.evidence.chunk
+    same_chunk = [
+        s
+        for s in pool
+        if s.evidence.chunk.doc_id == chunk.doc_id
+        and (
+            (s.evidence is best.evidence and s.index > best.index)
+            or s.evidence.chunk.start >= chunk.end - 1
+        )
+    ]
+    same_chunk.sort(key=lambda s: (s.evidence.chunk.start, s.index))
     opens_list = best.text.rstrip().endswith((":", ":")) or is_enumeration(best.text)
     if q.qtype in ("list", "requirement") or opens_list:
         for s in same_chunk:
@@ -80,14 +92,23 @@ def _best(pool: list[Sentence], q: Question) -> Sentence | None:
     return max(pool, key=lambda s: s.score)
 
 
-def extract(q: Question, evidence: list[Evidence], min_coverage: float) -> Extract:
-    """Pick answer sentences from the evidence; refuse when none speaks to the question's focus."""
+def extract(
+    q: Question,
+    evidence: list[Evidence],
+    min_coverage: float,
+    continuations: Sequence[Evidence] = (),
+) -> Extract:
+    """Pick answer sentences from the evidence; refuse when none speaks to the question's focus.
+
+    `continuations` are chunks that continue a list a top chunk opens; they only extend answers.
+    """
     q_grams = set(tokenize(q.search)) - set(tokenize("什么哪些多少怎么如何规定要求社会工作"))
     pool = [
         replace(s, score=score_sentence(s, q, q_grams))
         for e in evidence[:READ_CHUNKS]
         for s in split_sentences(e)
     ]
+    follow = [s for e in continuations for s in split_sentences(e)]
     related = sorted(pool, key=lambda s: s.score, reverse=True)[:2]
     if q.qtype == "comparison" and len(q.provinces) >= 2:
         parts = []
@@ -103,4 +124,4 @@ def extract(q: Question, evidence: list[Evidence], min_coverage: float) -> Extra
     best = _best(pool, q)
     if best is None or not _supported(best, q, min_coverage):
         return Extract([], refused=True, related=related)
-    return Extract([("", _extend(best, pool, q))], refused=False, related=related)
+    return Extract([("", _extend(best, pool + follow, q))], refused=False, related=related)

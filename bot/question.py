@@ -48,7 +48,7 @@ class Question:
 def focus_terms(search: str, provinces: list[str]) -> list[str]:
     """Content words of a question: what a supporting sentence has to mention."""
     # The segmenter glues particles to neighbours ("考了", "证在"): trim them off.
-    words = [w.strip().strip("了在的地得着过把被和与及就") for w in rjieba.cut(search)]
+    words = [w.strip().strip("了在的地得着过把被和与及就去来想") for w in rjieba.cut(search)]
     terms = [
         w
         for w in words

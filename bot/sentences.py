@@ -25,6 +25,17 @@ _DEFINITION = re.compile(r"是指|是[^,。]{2,40}的(?:职业|工作|活动|过
 _REQUIREMENT = re.compile(r"要|应|须|必须|不得|不少于|不低于|达到|具备|条件|标准")
 
 
+# Plain words people use for what the policy texts call by formal names (either way round).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "社工证": ("社会工作者职业水平证书", "职业水平证书", "职业资格证书", "职业水平", "持证"),
+    "考证": ("职业水平考试", "职业水平评价", "资格考试"),
+    "社工站": ("社会工作服务站", "社会工作站"),
+    "工资": ("薪酬", "待遇", "薪资"),
+    "补助": ("补贴",),
+    "补贴": ("补助", "津贴"),
+}
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of an evidence chunk: where it sits, its text, and how well it answers."""
@@ -65,7 +76,7 @@ def coverage(terms: list[str], text: str) -> float:
     bigrams = set(tokenize(text))
     hits = 0.0
     for term in terms:
-        if term in text:
+        if any(form in text for form in (term, *SYNONYMS.get(term, ()))):
             hits += 1
             continue
         grams = tokenize(term)
@@ -84,31 +95,34 @@ def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
         score += 0.5
     elif q.qtype == "list" and (_ENUMERATION.match(text) or text.count("、") >= 2):
         score += 0.3
+    elif q.qtype == "definition" and q.focus and text.startswith(q.focus[0] + "是"):
+        score += 1.0  # "社会工作是…": the definition itself
     elif q.qtype == "definition" and _DEFINITION.search(text):
         score += 0.5
-        if q.focus and text.startswith(q.focus[0]):  # "社会工作是…": the definition itself
-            score += 0.5
     elif q.qtype == "requirement" and _REQUIREMENT.search(text):
         score += 0.2
     # Retrieval's judgement counts too: later chunks need a clearly better sentence to win.
     return score + 0.3 / (1 + s.evidence.rank)
 
 
-# What a "how much / when" question asks for, and the unit a sentence must state to answer it.
+# What a "how many / how much / when" question asks for, and the unit a sentence must state
+# to answer it; the first rule whose question pattern matches decides.
 _ASKED_UNITS = [
-    (re.compile(r"多少钱|补贴|补助|工资|薪|经费|资金|元"), re.compile(r"元")),
+    (re.compile(r"多少人|多少名|几个人|几名|多少个|几个|多少家|几家"), None),
     (
         re.compile(r"哪天|几号|几月几日|哪一天|日期"),
         re.compile(r"\d+日|\d+号|[一二三四五六七八九十]+日"),
     ),
-    (re.compile(r"多少人|多少名|几个人|几名"), re.compile(r"人|名")),
+    (re.compile(r"多少钱|补贴|补助|工资|薪|经费|资金|费|元"), re.compile(r"元")),
 ]
 
 
 def states_asked_unit(question: str, text: str) -> bool:
-    """Whether a sentence gives the kind of quantity asked for (money in 元, a day, people)."""
-    text = normalize(text)
-    return all(unit.search(text) for asks, unit in _ASKED_UNITS if asks.search(question))
+    """Whether a sentence gives the kind of quantity asked for (money in 元, a day)."""
+    for asks, unit in _ASKED_UNITS:
+        if asks.search(question):
+            return unit is None or bool(unit.search(normalize(text)))
+    return True
 
 
 def has_number(text: str) -> bool:

@@ -1,8 +1,8 @@
 """Calibrate the evidence gate (min_focus_coverage) on the dev split only: prints a table.
 
-Run: python -m evals.calibrate [--qa evals/qa.jsonl]. Retrieval runs once per item; only the
-answerer's gate varies. Pick the threshold with high refusal recall and few false refusals,
-then set SHEGONG_MIN_FOCUS_COVERAGE's default in ingest/settings.py.
+Run: python -m evals.calibrate [--qa evals/qa.jsonl]. Every dev item goes through the same
+chain as `shegong ask` once per threshold. Pick the threshold with high refusal recall and few
+false refusals, then set min_focus_coverage's default in ingest/settings.py.
 """
 
 from __future__ import annotations
@@ -10,11 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from bot.cite import compose
-from bot.condense import condense_by_rules
-from bot.extractive import extract
-from bot.question import analyse
-from bot.retrieve import retrieve
+from bot.service import QAService
 from evals.gold import load_gold
 from evals.metrics import key_facts_present
 from ingest.kb import KnowledgeBase
@@ -22,7 +18,7 @@ from ingest.offline import go_offline
 from ingest.pipeline import Ingestor
 from ingest.settings import Settings
 
-THRESHOLDS = (0.0, 0.34, 0.5, 0.6, 0.67, 0.75, 0.85, 1.0)
+THRESHOLDS = (0.0, 0.25, 0.34, 0.5, 0.6, 0.75, 1.0)
 
 
 def main() -> None:
@@ -35,23 +31,21 @@ def main() -> None:
     kb = KnowledgeBase(settings)
     Ingestor(kb, progress=False).run()
     items = [i for i in load_gold(Path(args.qa)) if i.get("split") == "dev"]
-    prepared = []
-    for item in items:
-        q = analyse(condense_by_rules(item["question"], item.get("history") or []))
-        prepared.append((item, q, retrieve(kb, q, settings.top_k)))
     print("threshold  refusal_recall  false_refusal  key_facts")
     for t in THRESHOLDS:
+        service = QAService(settings.model_copy(update={"min_focus_coverage": t}), kb)
         refused_un, refused_ans, facts, n_un, n_ans = 0, 0, 0, 0, 0
-        for item, q, evidence in prepared:
-            found = extract(q, evidence, t)
+        for item in items:
+            answer = service.ask(item["question"], history=item.get("history"))
             if item["sources"]:
                 n_ans += 1
-                refused_ans += found.refused
-                text = compose(found.parts)[0]
-                facts += (not found.refused) and key_facts_present(text, item["key_facts"])
+                refused_ans += answer.refused
+                facts += (not answer.refused) and key_facts_present(
+                    answer.answer, item["key_facts"]
+                )
             else:
                 n_un += 1
-                refused_un += found.refused
+                refused_un += answer.refused
         recall, false_refusal = refused_un / n_un, refused_ans / n_ans
         print(f"{t:9.2f}  {recall:14.3f}  {false_refusal:13.3f}  {facts / n_ans:9.3f}")
 

@@ -103,6 +103,16 @@ class KnowledgeBase:
             for key in ("province", "city", "doc_number")
         }
 
+    def following(self, chunk: Chunk, n: int) -> list[Chunk]:
+        """Up to n chunks that come right after `chunk` in its document (a list continuing)."""
+        lex = self.lexical()
+        rows = [
+            (int(m["start"]), row)
+            for row, m in enumerate(lex.metas)
+            if m["doc_id"] == chunk.doc_id and int(m["start"]) >= chunk.end - 1
+        ]
+        return [self.chunk(row) for _, row in sorted(rows)[:n]]
+
     def chunk(self, row: int) -> Chunk:
         """The chunk at a row of the lexical index."""
         lex = self.lexical()
