@@ -89,7 +89,7 @@ class AnswerChain(Runnable[dict, Answer]):
     def _list_continuations(self, evidence: list[Evidence]) -> list[Evidence]:
         """The chunks that continue a list a top chunk opens ("以下五个方面:" + 第一…)."""
         extra: list[Evidence] = []
-        have = {e.chunk.chunk_id for e in evidence}
+        have: set[str] = set()
         for e in evidence[:LIST_SOURCES]:
             if not e.chunk.text.rstrip().endswith((":", ":")):
                 continue
@@ -136,13 +136,15 @@ class AnswerChain(Runnable[dict, Answer]):
         return self._answer(turn, text, False, citations)
 
     def _answer(self, turn: _Turn, text: str, refused: bool, citations: list) -> Answer:
+        seen = {e.chunk.chunk_id for e in turn.evidence}
         return Answer(
             question=turn.asked,
             answer=text,
             refused=refused,
             citations=citations,
             # Continuation chunks an answer quotes are retrieved evidence too.
-            evidence=turn.evidence + turn.continuations,
+            evidence=turn.evidence
+            + [e for e in turn.continuations if e.chunk.chunk_id not in seen],
             standalone_question=turn.question.text,
         )
 

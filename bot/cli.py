@@ -71,7 +71,7 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
         print(p)
     if not problems:
         print("索引一致:Chroma、词法索引与语料清单相符。")
-    return 1 if problems and not args.repair else 0
+    return 1 if problems else 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -65,12 +65,17 @@ def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]
         )
     ]
     same_chunk.sort(key=lambda s: (s.evidence.chunk.start, s.index))
-    opens_list = best.text.rstrip().endswith((":", ":")) or is_enumeration(best.text)
-    if q.qtype in ("list", "requirement") or opens_list:
-        for s in same_chunk:
+    # A chunk may be both retrieved and a continuation: keep each sentence once.
+    same_chunk = list({(s.evidence.chunk.chunk_id, s.index): s for s in same_chunk}.values())
+    opens_list = best.text.rstrip().endswith((":", ":"))
+    if opens_list:
+        # "…以下五个方面:" — the answer is the items' own opening sentences (第一,…。).
+        chosen += [s for s in same_chunk if is_enumeration(s.text)][:MAX_LIST_SENTENCES]
+    elif q.qtype in ("list", "requirement") or is_enumeration(best.text):
+        for s in (s for s in same_chunk if s.evidence is best.evidence):
             if len(chosen) >= MAX_LIST_SENTENCES:
                 break
-            if not (is_enumeration(s.text) or opens_list or q.qtype == "requirement"):
+            if q.qtype != "requirement" and not is_enumeration(s.text):
                 break
             chosen.append(s)
     total = 0

@@ -25,7 +25,11 @@ def _t2s():
 
 def remove_pinyin_artifacts(text: str) -> str:
     """Drop the "(tǒng)" pinyin that a traditional-Chinese converter left after characters."""
-    return PINYIN_ARTIFACT.sub("", text)
+    # In "當(dāng)?shù)" the second artifact follows the first one's bracket, not a character:
+    # it only matches once the first is gone, so repeat until nothing changes.
+    while (cleaned := PINYIN_ARTIFACT.sub("", text)) != text:
+        text = cleaned
+    return text
 
 
 def to_simplified(text: str) -> str:

@@ -18,6 +18,7 @@ from typing import Literal
 from tqdm import tqdm
 
 from ingest.kb import KnowledgeBase
+from ingest.lexical import LexicalIndex
 from ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file
 from ingest.meta import MANIFEST_NAME, load_manifest
 from ingest.parse import parse_text
@@ -109,6 +110,16 @@ def _indexed_files(kb: KnowledgeBase) -> dict[str, _Indexed]:
     return {s: _Indexed(h, n if hashes_ok[s] else -1, tuple(ids[s])) for s, (h, n) in state.items()}
 
 
+def _folders(roots: list[Path], corpus_dir: Path) -> list[str]:
+    """The source-name prefixes of the folders among the roots of a run."""
+    return [source_name(r, corpus_dir) for r in roots if r.is_dir()]
+
+
+def _under(source: str, folders: list[str]) -> bool:
+    """Whether a source lies under one of the folders (source-name prefixes)."""
+    return any(f in (".", "") or source.startswith(f.rstrip("/") + "/") for f in folders)
+
+
 class Ingestor:
     """Brings the knowledge base in line with a set of files."""
 
@@ -125,12 +136,14 @@ class Ingestor:
         roots = paths or [self.settings.corpus_dir]
         report = IngestReport()
         indexed = _indexed_files(self.kb)
+        # A run killed after writing to Chroma but before bumping the version leaves a saved
+        # lexical index that looks current: compare its ids with Chroma's to repair that too.
+        changed = self._lexical_stale(indexed)
         if rebuild and indexed:
             self.kb.store.delete([i for state in indexed.values() for i in state.ids])
             indexed = {}
         files = discover(roots)
-        by_hash = {s.file_hash: src for src, s in indexed.items() if s.complete}
-        changed = False
+        by_hash = self._trusted_hashes(roots, files, indexed)
         bar = tqdm(files, desc="入库", unit="文件", disable=not self.progress)
         for path in bar:
             source = source_name(path, self.settings.corpus_dir)
@@ -145,6 +158,41 @@ class Ingestor:
         report.seconds = time.monotonic() - started
         return report
 
+    def _lexical_stale(self, indexed: dict[str, _Indexed]) -> bool:
+        """Whether the saved lexical index holds other chunks than Chroma does."""
+        saved = LexicalIndex.load(self.kb.lexical_path)
+        ids = {i for state in indexed.values() for i in state.ids}
+        return set(saved.ids) != ids if saved is not None else bool(ids)
+
+    def _trusted_hashes(
+        self, roots: list[Path], files: list[Path], indexed: dict[str, _Indexed]
+    ) -> dict[str, str]:
+        """file hash -> source, for indexed files that keep their content through this run.
+
+        A file that duplicates one of these is skipped. A twin that changes or disappears in
+        this run does not count: its old content would otherwise end up indexed nowhere.
+        """
+        current: dict[str, str] = {}
+        for path in files:
+            try:
+                with path.open("rb") as f:
+                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+            except OSError:
+                continue
+            current[source_name(path, self.settings.corpus_dir)] = digest
+        folders = _folders(roots, self.settings.corpus_dir)
+        trusted: dict[str, str] = {}
+        for src, state in indexed.items():
+            if not state.complete:
+                continue
+            # Sources outside this run's folders are left as they are, so they keep their content.
+            keeps = current.get(src) == state.file_hash or (
+                src not in current and not _under(src, folders)
+            )
+            if keeps:
+                trusted[state.file_hash] = src
+        return trusted
+
     def _one(
         self, path: Path, source: str, state: _Indexed | None, by_hash: dict[str, str]
     ) -> FileResult:
@@ -153,16 +201,20 @@ class Ingestor:
             return FileResult(
                 source, "failed", reason=f"unsupported_type: 不支持的文件类型 {path.suffix}"
             )
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
         try:
-            max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+            # Hash first: an unchanged file is skipped without being loaded and parsed.
+            # (An oversized one is left to load_file, which refuses it without reading.)
+            file_hash = ""
+            if path.stat().st_size <= max_bytes:
+                file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+                if state and state.file_hash == file_hash and state.complete:
+                    return FileResult(source, "skipped", chunks=state.expected)
             loaded = load_file(path, max_bytes)
-            file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
         except LoadError as err:
             return FileResult(source, "failed", reason=str(err))
         except OSError as err:
             return FileResult(source, "failed", reason=f"unreadable: 无法读取文件({err.strerror})")
-        if state and state.file_hash == file_hash and state.complete:
-            return FileResult(source, "skipped", chunks=state.expected)
         twin = by_hash.get(file_hash)
         if twin and twin != source:
             return FileResult(source, "duplicate", reason=f"与 {twin} 内容相同,只索引一次")
@@ -193,11 +245,10 @@ class Ingestor:
     ) -> bool:
         """Delete the chunks of files that were indexed under the given folders and are gone."""
         present = {source_name(p, self.settings.corpus_dir) for p in files}
-        folders = [source_name(r, self.settings.corpus_dir) for r in roots if r.is_dir()]
+        folders = _folders(roots, self.settings.corpus_dir)
         removed = False
         for source, state in indexed.items():
-            under = any(f in (".", "") or source.startswith(f.rstrip("/") + "/") for f in folders)
-            if under and source not in present:
+            if _under(source, folders) and source not in present:
                 self.kb.store.delete(list(state.ids))
                 report.files.append(FileResult(source, "removed", chunks=len(state.ids)))
                 removed = True

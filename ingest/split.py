@@ -80,6 +80,9 @@ def split_document(doc: Document, size: int, overlap: int) -> list[Chunk]:
                 if s.section != span.section or current[-1].end - s.start > overlap:
                     break
                 tail.insert(0, s)
+            # ...and only as far as the next chunk still fits in `size` with the new sentence.
+            while tail and span.end - tail[0].start > size:
+                tail.pop(0)
             current = tail if len(tail) < len(current) else []
         current.append(span)
     if current:

@@ -1,0 +1,95 @@
+"""KnowledgeBase.search over the indexed seeds: dense, lexical and hybrid, with filters."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+BEIJING = "baozhi-beijing-kunming-guandu.txt"
+TANGSHAN = "baozhi-heilongjiang-jiangsu-tangshan.txt"
+GANSU = "gansu-ganminfa-2021-97.txt"
+GUIZHOU = "guizhou-qianxinan-shegongzhan.md"
+SEED_002 = "mianyang-rencai-duiwu-wupian.txt"
+MODES = ("dense", "lexical", "hybrid")
+
+# question -> (doc_id it must find, a phrase the right chunk contains)
+QUESTIONS = {
+    "唐山工会社会工作者证书补贴多少": (f"{TANGSHAN}#3", "补贴,从200至600元不等"),
+    # Simplified questions about the traditional-Chinese seed 002.
+    "台州市社会工作人才队伍建设对策": (f"{SEED_002}#3", "臺州"),
+    "全省民政系统社会工作人才队伍建设调研提纲": (f"{SEED_002}#2", "調研提綱"),
+    "黔西南州乡镇社工站覆盖率达到多少": (f"{GUIZHOU}#1", "72%"),
+    "昆明市官渡区社会工作服务项目管理平台": (f"{BEIJING}#2", "官渡区"),
+    "甘肃社会工作者职业水平考试怎么组织": (f"{GANSU}#1", "社会工作者职业水平考试"),
+}
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("question", list(QUESTIONS))
+def test_each_mode_finds_the_right_chunk(seed_kb, question, mode):
+    doc_id, phrase = QUESTIONS[question]
+    hits = seed_kb.search(question, k=5, mode=mode)
+    assert hits, (question, mode)
+    assert [h.rank for h in hits] == list(range(1, len(hits) + 1))
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+    top3 = hits[:3]
+    assert hits[0].chunk.doc_id == doc_id, [(h.chunk.doc_id, h.chunk.section) for h in hits]
+    assert any(h.chunk.doc_id == doc_id and phrase in h.chunk.text for h in top3), [
+        h.chunk.text[:50] for h in top3
+    ]
+
+
+def test_gansu_question_lands_in_its_section(seed_kb):
+    hits = seed_kb.search("推行社会工作者职业水平评价制度", k=3, mode="hybrid")
+    assert "(六)推行社会工作者职业水平评价制度" in hits[0].chunk.section
+    assert hits[0].chunk.meta.doc_number == "甘民发〔2021〕97号"
+
+
+def test_hybrid_records_both_ranks(seed_kb):
+    hits = seed_kb.search("唐山工会社会工作者证书补贴多少", k=5, mode="hybrid")
+    assert hits[0].dense_rank >= 1 and hits[0].lexical_rank >= 1
+    dense = seed_kb.search("唐山工会社会工作者证书补贴多少", k=5, mode="dense")
+    lexical = seed_kb.search("唐山工会社会工作者证书补贴多少", k=5, mode="lexical")
+    assert all(h.lexical_rank == 0 and h.dense_rank == h.rank for h in dense)
+    assert all(h.dense_rank == 0 and h.lexical_rank == h.rank for h in lexical)
+
+
+def test_traditional_and_simplified_queries_search_alike(seed_kb):
+    simplified = seed_kb.search("台州市社会工作人才队伍建设", k=5, mode="lexical")
+    traditional = seed_kb.search("臺州市社會工作人才隊伍建設", k=5, mode="lexical")
+    assert [h.chunk.chunk_id for h in simplified] == [h.chunk.chunk_id for h in traditional]
+    assert [h.score for h in simplified] == pytest.approx([h.score for h in traditional])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_region_filter_restricts_results(seed_kb, mode):
+    question = "社工站建设和社会工作人才队伍"
+    unfiltered = seed_kb.search(question, k=10, mode=mode)
+    assert {h.chunk.meta.province for h in unfiltered} - {"甘肃"}, "the test needs other regions"
+    gansu = seed_kb.search(question, k=10, filters={"region": "甘肃"}, mode=mode)
+    assert gansu and all(h.chunk.meta.province == "甘肃" for h in gansu)
+    # A city matches too: only the 唐山 report is about 唐山.
+    tangshan = seed_kb.search(question, k=10, filters={"region": "唐山"}, mode=mode)
+    assert tangshan and {h.chunk.doc_id for h in tangshan} == {f"{TANGSHAN}#3"}
+    # A region nobody wrote about gives nothing rather than other regions.
+    assert seed_kb.search(question, k=10, filters={"region": "西藏"}, mode=mode) == []
+
+
+def test_doc_filter_and_empty_query(seed_kb):
+    hits = seed_kb.search("社会工作", k=8, filters={"doc_id": f"{SEED_002}#5"})
+    assert hits and {h.chunk.doc_id for h in hits} == {f"{SEED_002}#5"}
+    assert seed_kb.search("   ", k=5) == []
+
+
+def test_evidence_carries_source_offsets_and_metadata(seed_kb):
+    (hit,) = seed_kb.search("唐山工会社会工作者证书补贴多少", k=1)
+    chunk = hit.chunk
+    assert chunk.source == TANGSHAN
+    assert (chunk.meta.province, chunk.meta.city) == ("河北", "唐山")
+    assert chunk.end - chunk.start == len(chunk.text)
+    # The same chunk is in the lexical index, identical to what Chroma returned.
+    lex = seed_kb.lexical()
+    row = lex.ids.index(chunk.chunk_id)
+    assert seed_kb.chunk(row) == chunk
