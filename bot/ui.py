@@ -5,12 +5,15 @@ All answering goes through `QAService`; this module only lays out, escapes and w
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hmac
 import html
 import itertools
 import json
 import re
 import shutil
+import tempfile
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -590,6 +593,23 @@ class _App:
         answer = self.service.ask(question, list(history or []), self._region(region))
         return answer.to_json()
 
+    def ingest_api(self, password: str, file_name: str, content_base64: str) -> dict:
+        """Staff: index one document sent as base64 (same checks as the upload button)."""
+        if not self.check_password(password):
+            return {"ok": False, "summary": "工作人员密码不正确,或未设置 SHEGONG_ADMIN_PASSWORD。"}
+        limit = self.settings.max_upload_mb * 1024 * 1024
+        if len(content_base64) > limit * 4 / 3 + 4:  # refuse before decoding into memory
+            return {"ok": False, "summary": f"文件超过上限 {self.settings.max_upload_mb:g} MB"}
+        try:
+            data = base64.b64decode(content_base64, validate=True)
+        except binascii.Error:
+            return {"ok": False, "summary": "文件内容不是有效的 base64 编码"}
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / sanitize_filename(file_name)
+            path.write_bytes(data)
+            rows, summary = self.upload([str(path)], staff=True)
+        return {"ok": True, "files": rows, "summary": summary}
+
     def documents_api(self) -> list[dict]:
         """Every indexed document's metadata (without its text)."""
         return [{k: v for k, v in d.items() if k != "parts"} for d in self.documents()]
@@ -773,6 +793,7 @@ def build_ui(service: QAService) -> gr.Blocks:
         # -- named endpoints for gradio_client
         gr.api(app.ask_api, api_name="ask")
         gr.api(app.documents_api, api_name="documents")
+        gr.api(app.ingest_api, api_name="ingest")
 
     demo.queue(default_concurrency_limit=2)
     return demo
