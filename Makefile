@@ -8,7 +8,7 @@ WHEELHOUSE ?= $(HOME)/.cache/shegong/wheelhouse
 APT_PACKAGES := chromium fonts-noto-cjk
 export PIP_FIND_LINKS := /opt/wheels $(WHEELHOUSE)
 
-.PHONY: install system-deps serve test lint format bench index llm-wheel clean
+.PHONY: install system-deps serve test lint format bench index clean
 
 ## install: venv + pinned Python packages + shegong itself (quick when already done)
 install: $(STAMP)
@@ -37,7 +37,7 @@ serve: install index
 	$(VENV)/bin/shegong serve --host 127.0.0.1 --port 7860
 
 ## test: lint, unit and integration tests, browser tests, and the evaluation gate (test split)
-test: install system-deps
+test: install system-deps llm
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
@@ -46,6 +46,7 @@ test: install system-deps
 ## bench: speed and memory figures (scripts that print, not tests)
 bench: install
 	$(PY) -m evals.bench_ingest
+	$(PY) -m evals.bench_ask
 
 ## llm: llama-cpp-python[server] + SmolLM2-135M (GGUF) for tests/test_llm.py. No prebuilt wheel
 ## exists: the first run compiles one into $(WHEELHOUSE) (~10 min on 2 cores); later runs are instant.

@@ -35,7 +35,9 @@ class LLMAnswerer:
             api_key=settings.llm_api_key or "not-needed",
             timeout=settings.llm_timeout_s,
             max_retries=0,
-            max_tokens=settings.llm_max_tokens,
+            # ChatOpenAI's own max_tokens is sent as max_completion_tokens, which llama.cpp and
+            # other OpenAI-compatible servers ignore; the classic field works with all of them.
+            extra_body={"max_tokens": settings.llm_max_tokens},
             temperature=0.1,
         )
 
