@@ -13,6 +13,10 @@ _FOLLOW_UP = re.compile(r"^(那|那么|这个|那个|这|它|该|其|此|还有|
 _SHORT = 14
 
 
+def _years(text: str) -> list[str]:
+    return list(dict.fromkeys(re.findall(r"(?:19|20)\d{2}(?=年)", normalize(text))))
+
+
 def bounded(history: list[dict]) -> list[dict]:
     """The last turns of a conversation, at most MAX_HISTORY_TURNS messages."""
     return [m for m in history if m.get("role") in ("user", "assistant")][-MAX_HISTORY_TURNS:]
@@ -32,15 +36,17 @@ def condense_by_rules(question: str, history: list[dict]) -> str:
     question = question.strip()
     if not previous or not (_FOLLOW_UP.match(question) or len(normalize(question)) <= _SHORT):
         return question
-    new_regions, old_regions = provinces_in(question), provinces_in(previous)
     rest = re.sub(r"[那么呢吗??!!。,,\s]", "", normalize(question))
-    for region in new_regions:
-        rest = rest.replace(region, "")
-    if new_regions and old_regions and len(rest) <= 4:
-        # "那黑龙江呢?" after "甘肃的持证社工目标是多少?": same question, other region.
-        swapped = normalize(previous)
-        for old, new in zip(old_regions, new_regions, strict=False):
-            swapped = swapped.replace(old, new)
+    swapped = normalize(previous)
+    # "那黑龙江呢?" after "甘肃的持证社工目标是多少?": the same question about another region
+    # (or, "那到2023年呢?", another year).
+    for find in (provinces_in, _years):
+        new, old = find(question), find(previous)
+        for name in new:
+            rest = rest.replace(name, "")
+        for o, n in zip(old, new, strict=False):
+            swapped = swapped.replace(o, n)
+    if swapped != normalize(previous) and len(re.sub(r"[到年的]", "", rest)) <= 4:
         return swapped
     # "这个补贴要什么条件?": the earlier question's topic says what "这个" refers to; its
     # question words ("有什么内容") would only blur what is asked now.

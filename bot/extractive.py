@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from bot.question import Question
+from bot.question import Question, place_variants
 from bot.sentences import (
     Sentence,
     coverage,
@@ -35,14 +35,24 @@ class Extract:
 
 
 def _about_region(s: Sentence, region: str) -> bool:
+    """Whether a sentence's document or chunk is about a province or place."""
     meta = s.evidence.chunk.meta
-    return region in (meta.province, meta.city) or region in normalize(s.evidence.chunk.text)
+    text = normalize(" ".join([s.evidence.chunk.text, s.evidence.chunk.section, meta.title]))
+    return any(v in (meta.province, meta.city) or v in text for v in place_variants(region))
 
 
 def _supported(best: Sentence, q: Question, min_coverage: float) -> bool:
     """Whether a sentence speaks to the question's focus (and states a number when asked for)."""
-    context = best.text + " " + best.evidence.chunk.section + " " + best.evidence.chunk.meta.title
+    meta = best.evidence.chunk.meta
+    parts = [best.text, best.evidence.chunk.section, meta.title, meta.city, meta.date]
+    context = normalize(" ".join(parts))
     if coverage(q.focus, context) < min_coverage:
+        return False
+    # A place or year the question names must be in the sentence's chunk or document title.
+    around = normalize(" ".join([context, best.evidence.chunk.text]))
+    if any(not any(v in around for v in place_variants(p)) for p in q.places):
+        return False
+    if any(y not in around for y in q.years):
         return False
     if q.qtype == "number" and not has_number(best.text):
         return False
@@ -94,6 +104,9 @@ def _best(pool: list[Sentence], q: Question) -> Sentence | None:
     if q.qtype in ("number", "comparison"):
         numeric = [s for s in pool if has_number(s.text)]
         pool = numeric or pool
+        # Money asked: prefer sentences in 元; a date asked: sentences with a day.
+        fitting = [s for s in pool if states_asked_unit(q.search, s.text)]
+        pool = fitting or pool
     return max(pool, key=lambda s: s.score)
 
 
@@ -115,13 +128,14 @@ def extract(
     ]
     follow = [s for e in continuations for s in split_sentences(e)]
     related = sorted(pool, key=lambda s: s.score, reverse=True)[:2]
-    if q.qtype == "comparison" and len(q.provinces) >= 2:
+    regions = q.provinces + q.places
+    if q.qtype == "comparison" and len(regions) >= 2:
         parts = []
-        for region in q.provinces:
+        for region in regions:
             best = _best([s for s in pool if _about_region(s, region)], q)
             if best and _supported(best, q, min_coverage):
                 parts.append((region, [best]))
-        if len(parts) == len(q.provinces):
+        if len(parts) == len(regions):
             return Extract(parts, refused=False, related=related)
         return Extract([], refused=True, related=related)
     if q.provinces:

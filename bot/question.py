@@ -18,8 +18,8 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
     ("list", re.compile(r"哪些|哪几|有什么(?!规定|要求)|包括什么|包含|几个方面|几项|列举|"
                         r"主要(?:做法|措施|内容)")),
     ("number", re.compile(r"多少|几个|几家|几名|几年|几成|比例|百分|多大|多长|何时|什么时候|"
-                          r"哪一年|哪年|数量|规模|覆盖率|人数")),
-    ("definition", re.compile(r"什么是|是什么意思|是指|定义|是什么|含义|何谓")),
+                          r"哪一年|哪年|数量|规模|覆盖率|人数|哪天|几号|几月几日|哪一天")),
+    ("definition", re.compile(r"什么是|是什么意思|是指|定义|(?<!分别)(?<!各)是什么|含义|何谓")),
     ("requirement", re.compile(r"要求|条件|规定|怎么做|如何|怎样|应当|需要|必须|标准|资格")),
 ]  # fmt: skip
 # Words that say what kind of answer is wanted but not what it is about.
@@ -29,7 +29,8 @@ STOPWORDS = set(
     "什么 哪些 哪个 哪里 哪几 多少 几个 几 怎么 怎么样 怎样 如何 为什么 是否 有没有 请问 一下 "
     "规定 要求 条件 具体 情况 方面 内容 问题 主要 相关 有关 方面 分别 各 各自 以及 还有 "
     "社会工作 社工 工作 社会 文件 资料 政策 说 讲 提 提到 提出 明确 意见 通知 "
-    "请 告诉 介绍 说说 呢 哪 谁 时候 目前 现在 一共 总共 大概 每个 每 个 多 少".split()
+    "请 告诉 介绍 说说 呢 哪 谁 时候 目前 现在 一共 总共 大概 每个 每 个 多 少 "
+    "啥 啥时候 干啥 老家 没有 我家 一下子 能不能 可不可以 到底 究竟 已经 东西 哪些东西".split()
 )
 
 
@@ -43,12 +44,16 @@ class Question:
     provinces: list[str] = field(default_factory=list)
     doc_number: str = ""
     focus: list[str] = field(default_factory=list)  # terms the evidence must speak about
+    # Named in the question, so a supporting sentence must name them too (a near miss about
+    # another place or year is no answer): cities/districts, and years.
+    places: list[str] = field(default_factory=list)
+    years: list[str] = field(default_factory=list)
 
 
 def focus_terms(search: str, provinces: list[str]) -> list[str]:
     """Content words of a question: what a supporting sentence has to mention."""
     # The segmenter glues particles to neighbours ("考了", "证在"): trim them off.
-    words = [w.strip().strip("了在的地得着过把被和与及就去来想") for w in rjieba.cut(search)]
+    words = [w.strip().strip("了在的地得着过把被和与及就去来想各") for w in rjieba.cut(search)]
     terms = [
         w
         for w in words
@@ -57,10 +62,15 @@ def focus_terms(search: str, provinces: list[str]) -> list[str]:
         and w not in provinces
         and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", w)
         and (len(w) > 1 or w.isdigit())
+        and len(w) <= 8  # the segmenter sometimes returns a whole clause as one "word"
     ]
     return list(dict.fromkeys(terms))
 
 
+MAX_SUBJECT_CHARS = 12
+_YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
+_PLACE_SUFFIXES = ("市", "州", "区", "县", "旗", "盟", "镇", "乡")
+_COMPARE = re.compile(r"和|与|及|、|分别|各|对比|比较|区别|不同")
 _SUBJECT = re.compile(
     r"(?:什么是|何谓)(.+?)[??。]?$|^(?:请问)?(.+?)(?:是什么|的定义|的含义|是指什么)"
 )
@@ -70,6 +80,8 @@ def _definition_subject(search: str) -> str:
     """What a definition question asks about: "什么是社会工作?" -> "社会工作"."""
     m = _SUBJECT.search(search.strip())
     subject = (m.group(1) or m.group(2)) if m else ""
+    if len(subject) > MAX_SUBJECT_CHARS:  # a whole clause, not a term being defined
+        return ""
     return re.sub(r'^[\s,,::“”"]+|[\s,,::“”"]+$', "", subject)
 
 
@@ -93,4 +105,29 @@ def analyse(text: str) -> Question:
     doc_number = re.sub(r"\s+", "", number.group()) if number else ""
     focus = focus_terms(search.replace(doc_number, " ") if doc_number else search, provinces)
     focus = list(dict.fromkeys(focus_extra + focus))
-    return Question(text, search, qtype, provinces, doc_number, focus)
+    places = places_in(search)
+    years = list(dict.fromkeys(_YEAR.findall(search)))
+    if qtype != "comparison" and len(provinces) + len(places) >= 2 and _COMPARE.search(search):
+        qtype = "comparison"
+    return Question(text, search, qtype, provinces, doc_number, focus, places, years)
+
+
+def places_in(search: str) -> list[str]:
+    """Cities, prefectures and districts named in a question ("宜昌西陵区", "黔西南州")."""
+    places: list[str] = []
+    run = ""
+    for word, tag in [*rjieba.tag(search), ("", "")]:
+        if tag == "ns" and not provinces_in(word):
+            run += word
+            continue
+        if run.endswith(_PLACE_SUFFIXES) and len(run) >= 3:
+            places.append(run)
+        run = ""
+    return list(dict.fromkeys(places))
+
+
+def place_variants(place: str) -> list[str]:
+    """Ways a text may name a place: "宜昌西陵区" -> it, "宜昌", "西陵区"; "唐山市" -> "唐山"."""
+    parts = [p for p in rjieba.cut(place) if len(p) >= 2] or [place]
+    short = [p[:-1] for p in [place, *parts] if p.endswith(_PLACE_SUFFIXES) and len(p) >= 3]
+    return list(dict.fromkeys([place, *parts, *short]))

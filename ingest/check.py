@@ -11,7 +11,6 @@ corpus, drops what no file backs any more, rebuilds the lexical index and checks
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from ingest.lexical import LexicalIndex
 from ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file
 from ingest.meta import load_manifest
 from ingest.parse import parse_text
-from ingest.pipeline import Ingestor, discover, source_name
+from ingest.pipeline import Ingestor, discover, file_key, source_name
 from ingest.settings import Settings
 from ingest.split import split_document
 from ingest.store import chunk_metadata
@@ -80,15 +79,10 @@ def _stored_by_source(kb: KnowledgeBase, findings: _Findings) -> dict[str, _Stor
     return dict(stored)
 
 
-def _file_hash(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def _expected(path: Path, source: str, settings: Settings, manifest: dict) -> _Expected:
     """The chunks this file gives today; raises LoadError / OSError as ingesting would."""
     loaded = load_file(path, int(settings.max_file_mb * 1024 * 1024))
-    file_hash = _file_hash(path)
+    file_hash = file_key(path.read_bytes(), settings)
     docs = parse_text(source, loaded.text, file_hash, manifest.get(source, {}))
     chunks = [
         c for d in docs for c in split_document(d, settings.chunk_size, settings.chunk_overlap)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ingest.articles import Article
 from ingest.clean import DOC_NUMBER
+from ingest.headings import chinese_number
 from ingest.regions import city_of, find_region, short_province
 from ingest.schema import DocMeta
 
@@ -15,6 +16,10 @@ MANIFEST_NAME = "manifest.toml"
 _DATE = re.compile(r"((?:19|20)\d{2})年(?:(\d{1,2})月)?")
 _CN_DATE = re.compile(r"([一二三四五六七八九〇○零]{4})年")
 _CN_DIGIT = str.maketrans("〇○零一二三四五六七八九", "000123456789")
+_FULL_DATE = re.compile(
+    r"((?:19|20)\d{2}|[一二三四五六七八九〇○零]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月"
+    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})日"
+)
 _BYLINE = re.compile(r"^■\s*(.+)$")
 
 
@@ -60,7 +65,13 @@ def _byline(paragraphs: list[str]) -> str:
 
 
 def _date(text: str) -> str:
-    """The first year (and month) the opening of a text gives, as "2021" or "2021-03"."""
+    """The date the opening of a text gives, as "2021" or "2021-03": a full date (年月日, in
+    either kind of numerals) first, else the first year mentioned."""
+    full = _FULL_DATE.search(text)
+    if full:
+        year = full.group(1).translate(_CN_DIGIT)
+        month = chinese_number(full.group(2)) if not full.group(2).isdigit() else int(full.group(2))
+        return f"{year}-{month:02d}"
     m = _DATE.search(text)
     if m:
         return m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else "")

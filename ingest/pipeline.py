@@ -22,10 +22,23 @@ from ingest.lexical import LexicalIndex
 from ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file
 from ingest.meta import MANIFEST_NAME, load_manifest
 from ingest.parse import parse_text
+from ingest.settings import Settings
 from ingest.split import split_document
 from ingest.store import chunk_metadata
 
 Status = Literal["indexed", "skipped", "removed", "failed", "duplicate"]
+
+# Bump when cleaning, splitting or metadata extraction changes what a file turns into: every
+# file is then processed again on the next ingest (the vector cache keeps that cheap).
+PIPELINE_VERSION = "2026-11-23.2"
+
+
+def file_key(data: bytes, settings: Settings) -> str:
+    """What decides whether a file needs indexing again: its bytes and how they are processed."""
+    recipe = (
+        f"{PIPELINE_VERSION}|{settings.chunk_size}|{settings.chunk_overlap}|{settings.embed_model}"
+    )
+    return hashlib.sha256(data + b"\x00" + recipe.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -207,7 +220,7 @@ class Ingestor:
             # (An oversized one is left to load_file, which refuses it without reading.)
             file_hash = ""
             if path.stat().st_size <= max_bytes:
-                file_hash = hashlib.sha256(path.read_bytes()).hexdigest()
+                file_hash = file_key(path.read_bytes(), self.settings)
                 if state and state.file_hash == file_hash and state.complete:
                     return FileResult(source, "skipped", chunks=state.expected)
             loaded = load_file(path, max_bytes)
