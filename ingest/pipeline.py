@@ -188,8 +188,7 @@ class Ingestor:
         current: dict[str, str] = {}
         for path in files:
             try:
-                with path.open("rb") as f:
-                    digest = hashlib.file_digest(f, "sha256").hexdigest()
+                digest = file_key(path.read_bytes(), self.settings)
             except OSError:
                 continue
             current[source_name(path, self.settings.corpus_dir)] = digest

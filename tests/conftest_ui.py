@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import free_port, stop_process
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "测试-staff-pw-42"
@@ -41,13 +41,6 @@ class LiveApp:
     def feedback_db(self) -> Path:
         """The SQLite file the UI writes feedback to."""
         return self.data_dir / "feedback.sqlite"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _env(root: Path) -> dict[str, str]:
@@ -136,9 +129,4 @@ def live_app(
         (ARTIFACTS / "startup.json").write_text(json.dumps({"startup_s": round(startup, 2)}))
         yield LiveApp(url, port, data, root / "corpus", PASSWORD, startup, log)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=20)
+        stop_process(proc)

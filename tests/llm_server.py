@@ -12,7 +12,6 @@ import http.client
 import importlib.util
 import json
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,14 +23,9 @@ from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
 
+from conftest import free_port, stop_process
+
 CHAT_PATH = "/v1/chat/completions"
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def llama_cpp_installed() -> bool:
@@ -300,10 +294,5 @@ class LlamaServer:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        if self.proc:
+            stop_process(self.proc, timeout=10)

@@ -16,6 +16,7 @@ from conftest import (
     free_port,
     new_data_dir,
     run_shegong,
+    stop_process,
     subprocess_env,
 )
 
@@ -79,12 +80,7 @@ def chroma_server(tmp_path):
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_process(proc)
         log.close()
     assert not heartbeat(url)
 

@@ -12,12 +12,9 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 
 from bot.answer_types import Answer, Citation
-from bot.ui import (
-    NO_PASSWORD_NOTE,
-    PENDING,
-    _App,
+from bot.ui import NO_PASSWORD_NOTE, PENDING, _App, build_ui
+from bot.ui_render import (
     answer_markup,
-    build_ui,
     document_html,
     document_text,
     sanitize_filename,
@@ -78,7 +75,7 @@ def test_sources_html_escapes_and_marks_quote() -> None:
     answer = Answer(
         "q", "持证社工达到1万人。[1]", False, [_citation(1, text, "持证社工达到1万人。")], []
     )
-    from bot.ui import source_items
+    from bot.ui_render import source_items
 
     page = sources_html(answer, source_items(answer))
     assert "<script>" not in page and "&lt;script&gt;" in page

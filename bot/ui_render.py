@@ -1,0 +1,257 @@
+"""HTML and table rendering for the Gradio app: answers with [n] links, source cards, documents.
+
+Pure functions of the service's data; everything user- or document-supplied is escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+import json
+import re
+import unicodedata
+from typing import Any
+
+from bot.answer_types import Answer
+
+ALL_REGIONS = "全部"
+REFUSAL_TITLE = "资料中没有找到能回答这个问题的依据"
+_MARKER = re.compile(r"\[(\d{1,2})\]")
+_MD_SPECIAL = re.compile(r"[\\`*_\[\]#+\-!|~$]")
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value (quotes included)."""
+    return html.escape(str(value if value is not None else ""), quote=True)
+
+
+def chat_text(text: str) -> str:
+    """Plain text for the chat (which renders Markdown): Markdown and HTML both escaped."""
+    return esc(_MD_SPECIAL.sub(r"\\\g<0>", text))
+
+
+def answer_markup(text: str, n_citations: int) -> str:
+    """Answer text for the chat: escaped, each valid [n] a superscript link to card #cite-n."""
+    out, last = [], 0
+    for m in _MARKER.finditer(text):
+        n = int(m.group(1))
+        if 1 <= n <= n_citations:
+            out.append(chat_text(text[last : m.start()]))
+            out.append(f'<sup><a class="cite-ref" href="#cite-{n}">[{n}]</a></sup>')
+            last = m.end()
+    out.append(chat_text(text[last:]))
+    return "".join(out)
+
+
+def highlight(text: str, quote: str, mark_id: str = "") -> str:
+    """Escaped text with the first occurrence of `quote` wrapped in <mark>."""
+    pos = text.find(quote) if quote else -1
+    if pos < 0:
+        return esc(text)
+    ident = f' id="{esc(mark_id)}"' if mark_id else ""
+    end = pos + len(quote)
+    return f"{esc(text[:pos])}<mark{ident}>{esc(quote)}</mark>{esc(text[end:])}"
+
+
+def source_items(answer: Answer) -> list[dict]:
+    """The cards to show for an answer: its citations as plain dicts."""
+    return [
+        {
+            "n": c.n,
+            "doc_id": c.doc_id,
+            "title": c.title,
+            "source": c.source,
+            "section": c.section,
+            "text": c.text,
+            "quote": c.quote,
+            "region": c.region,
+            "doc_number": c.doc_number,
+        }
+        for c in answer.citations
+    ]
+
+
+def _card(item: dict, index: int) -> str:
+    meta = " · ".join(esc(v) for v in (item.get("region"), item.get("doc_number")) if v)
+    section = esc(item.get("section") or "")
+    title = esc(item.get("title") or item.get("source") or "")
+    return (
+        f'<div class="sg-card" id="cite-{item["n"]}">'
+        f'<div class="sg-card-head"><span class="sg-n">[{item["n"]}]</span>'
+        f"<span>{title}</span></div>"
+        + (f'<div class="sg-meta">{meta}</div>' if meta else "")
+        + (f'<div class="sg-section">章节:{section}</div>' if section else "")
+        + f'<div class="sg-text">{highlight(item["text"], item["quote"])}</div>'
+        f'<button class="sg-open" data-index="{index}">在原文中查看 ›</button>'
+        "</div>"
+    )
+
+
+def sources_html(answer: Answer | None, items: list[dict]) -> str:
+    """The sources panel: one card per citation, or a refusal card and the nearest clauses."""
+    if answer is None:
+        return '<div class="sg-empty">提问后,这里会列出回答所引用的原文。</div>'
+    cards = "".join(_card(item, i) for i, item in enumerate(items))
+    if answer.refused:
+        related = (
+            f'<div class="sg-meta">最接近的相关条文(仅供参考):</div>'
+            f'<div class="sg-cards sg-related">{cards}</div>'
+            if items
+            else ""
+        )
+        return (
+            f'<div class="sg-refusal">{REFUSAL_TITLE}'
+            "<small>可以换个说法、指定地区,或在「文档库」查看现有文件。</small></div>" + related
+        )
+    if not items:
+        return '<div class="sg-empty">这个回答没有引用来源。</div>'
+    warn = "".join(f'<div class="sg-warn">注意:{esc(w)}</div>' for w in answer.warnings)
+    return f'{warn}<div class="sg-cards">{cards}</div>'
+
+
+def document_text(parts: list) -> str:
+    """A document's cleaned text, rebuilt by placing each chunk's text at its start offset."""
+    size = max((int(p[0]) + len(p[3]) for p in parts), default=0)
+    chars = [" "] * size
+    for start, _cid, _section, text in parts:
+        chars[int(start) : int(start) + len(text)] = list(text)
+    return "".join(chars)
+
+
+def _region(doc: dict) -> str:
+    province, city = doc.get("province") or "", doc.get("city") or ""
+    return province + (city if city and city not in province else "")
+
+
+def _short_section(section: str, title: str) -> str:
+    """A heading path without its first segment when that is the document's own name."""
+    head, sep, rest = section.partition(" > ")
+    return rest if sep and rest and (head in title or len(head) <= 16) else section
+
+
+def document_html(
+    doc: dict, quote_at: tuple[str, str] | None = None, outline_panel: bool = True
+) -> str:
+    """A whole cleaned document with its metadata and outline; `quote_at` (chunk text, quote)
+    marks where a citation points and gives the mark id `sg-doc-hit`."""
+    text = document_text(doc["parts"])
+    rows = [
+        ("标题", doc.get("title")),
+        ("发文机关", doc.get("issuer")),
+        ("文号", doc.get("doc_number")),
+        ("地区", _region(doc)),
+        ("日期", doc.get("date")),
+        ("来源文件", doc.get("source")),
+        ("片段数", doc.get("chunks")),
+    ]
+    meta = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in rows if v)
+    # Section marks go where each new section's first chunk begins.
+    marks: dict[int, tuple[int, str]] = {}
+    seen: list[str] = []
+    for start, _cid, section, _text in doc["parts"]:
+        if section and section not in seen:
+            seen.append(section)
+            marks.setdefault(int(start), (len(seen) - 1, section))
+    hit: tuple[int, int] | None = None
+    if quote_at:
+        chunk_text, quote = quote_at
+        base = text.find(chunk_text)
+        inner = chunk_text.find(quote) if quote else -1
+        if base >= 0:
+            hit = (
+                base + max(inner, 0),
+                base + (inner + len(quote) if inner >= 0 else len(chunk_text)),
+            )
+    cuts = sorted(set(marks) | ({hit[0], hit[1]} if hit else set()) | {0, len(text)})
+    body = []
+    for a, b in itertools.pairwise(cuts):
+        if a in marks:
+            i, section = marks[a]
+            short = _short_section(section, doc.get("doc_number") or doc.get("title") or "")
+            body.append(f'<span class="sg-sec-mark" id="sg-sec-{i}">§ {esc(short)}</span>')
+        piece = esc(text[a:b])
+        if hit and hit[0] <= a < hit[1]:
+            ident = ' id="sg-doc-hit"' if a == hit[0] else ""
+            piece = f"<mark{ident}>{piece}</mark>"
+        body.append(piece)
+    name = doc.get("doc_number") or doc.get("title") or ""
+    outline = "".join(
+        f'<li><a class="sg-jump" href="#sg-sec-{i}">{esc(_short_section(s, name))}</a></li>'
+        for i, s in enumerate(seen)
+    )
+    text_html = f'<div class="sg-doc-body">{"".join(body)}</div>'
+    if outline_panel and len(seen) > 1:
+        text_html = (
+            f'<div class="sg-doc-grid"><nav class="sg-outline"><b>章节({len(seen)})</b>'
+            f"<ol>{outline}</ol></nav>{text_html}</div>"
+        )
+    return (
+        f'<div class="sg-doc"><h3>{esc(doc.get("title") or doc.get("source"))}</h3>'
+        f'<table class="sg-doc-meta">{meta}</table>{text_html}</div>'
+    )
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe file name: basename only, no "..", no leading dots or separators; keeps Chinese."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFC", str(name)))[-1]
+    base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"|?*')
+    base = re.sub(r"\s+", "_", base.strip())
+    base = re.sub(r"\.{2,}", ".", base).lstrip(".-_ ")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem[:80] or "upload"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def region_choices(documents: list[dict]) -> list[str]:
+    """全部 plus every province present in the documents."""
+    provinces = sorted({d.get("province") or "" for d in documents} - {""})
+    return [ALL_REGIONS, *provinces]
+
+
+def document_rows(documents: list[dict]) -> list[list]:
+    """One table row per document."""
+    return [
+        [
+            d.get("title") or "",
+            d.get("doc_number") or "",
+            d.get("issuer") or "",
+            _region(d),
+            d.get("date") or "",
+            d.get("source") or "",
+            d.get("chunks", 0),
+        ]
+        for d in documents
+    ]
+
+
+def document_choices(documents: list[dict]) -> list[tuple[str, str]]:
+    """(label, doc_id) for the document picker."""
+    return [
+        (f"{d.get('title') or d.get('source')} ({d.get('source')})", d["doc_id"]) for d in documents
+    ]
+
+
+def feedback_rows(rows: list[dict]) -> list[list]:
+    """Feedback records as table rows."""
+    out = []
+    for r in rows:
+        try:
+            n = len(json.loads(r["citations_json"] or "[]"))
+        except ValueError:
+            n = 0
+        out.append(
+            [
+                r["created_at"],
+                "赞" if r["liked"] else "踩",
+                r["question"],
+                r["answer"][:120],
+                r["comment"],
+                n,
+            ]
+        )
+    return out
+
+
+# ---------------------------------------------------------------- the app
