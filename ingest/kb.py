@@ -60,7 +60,7 @@ class KnowledgeBase:
         self._lexical: LexicalIndex | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
-        self.weights = {"dense": 1.0, "lexical": 1.0}
+        self.weights = {"dense": 1.0, "lexical": settings.lexical_weight}
 
     @property
     def lexical_path(self) -> Path:
