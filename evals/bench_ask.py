@@ -24,7 +24,7 @@ def main() -> None:
     """Print latency percentiles per chain step."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--qa", default="evals/qa.jsonl")
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help=">1 repeats questions (cached)")
     args = parser.parse_args()
     go_offline()
     settings = Settings()
