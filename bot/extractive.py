@@ -78,8 +78,9 @@ def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]
     # A chunk may be both retrieved and a continuation: keep each sentence once.
     same_chunk = list({(s.evidence.chunk.chunk_id, s.index): s for s in same_chunk}.values())
     opens_list = best.text.rstrip().endswith((":", ":"))
-    if opens_list:
-        # "…以下五个方面:" — the answer is the items' own opening sentences (第一,…。).
+    if opens_list or (q.qtype == "list" and is_enumeration(best.text)):
+        # "…以下五个方面:" or "一是…": the answer is the items' own opening sentences
+        # (第一,…。 二是…。), skipping the explanations between them.
         chosen += [s for s in same_chunk if is_enumeration(s.text)][:MAX_LIST_SENTENCES]
     elif q.qtype in ("list", "requirement") or is_enumeration(best.text):
         for s in (s for s in same_chunk if s.evidence is best.evidence):
