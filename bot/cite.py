@@ -15,6 +15,9 @@ _ANSWER_SENTENCE = re.compile(r"[^。!?;!?;\n]+(?:[。!?;!?;]+)?(?:\s*\[\d{1,2}\
 MIN_SUPPORT = 0.3
 
 
+NOT_FOUND = "资料中没有找到相关内容。"
+
+
 def citation(n: int, evidence: Evidence, quote: str) -> Citation:
     """Citation [n] of a chunk, quoting `quote` (an exact substring of the chunk's text)."""
     chunk = evidence.chunk
@@ -41,7 +44,7 @@ def compose(parts: list[tuple[str, list[Sentence]]]) -> tuple[str, list[Citation
             n = len(citations) + 1
             citations.append(citation(n, s.evidence, s.text))
             pieces.append(f"{s.text}[{n}]")
-        body = "".join(pieces)
+        body = "".join(pieces) or NOT_FOUND
         lines.append(f"{heading}:{body}" if heading else body)
     return "\n".join(lines), citations
 

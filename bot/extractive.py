@@ -131,12 +131,12 @@ def extract(
     related = sorted(pool, key=lambda s: s.score, reverse=True)[:2]
     regions = q.provinces + q.places
     if q.qtype == "comparison" and len(regions) >= 2:
-        parts = []
+        parts: list[tuple[str, list[Sentence]]] = []
         for region in regions:
             best = _best([s for s in pool if _about_region(s, region)], q)
-            if best and _supported(best, q, min_coverage):
-                parts.append((region, [best]))
-        if len(parts) == len(regions):
+            # A region the evidence says nothing about is named as such (an empty part).
+            parts.append((region, [best] if best and _supported(best, q, min_coverage) else []))
+        if any(sentences for _, sentences in parts):
             return Extract(parts, refused=False, related=related)
         return Extract([], refused=True, related=related)
     if q.provinces:

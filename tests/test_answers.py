@@ -50,6 +50,15 @@ def test_comparison_answers_each_region_with_its_own_citation(service: QAService
     }
 
 
+def test_comparison_says_which_region_the_documents_are_silent_about(service: QAService) -> None:
+    answer = service.ask("甘肃和广东的持证社工目标分别是多少?")
+    assert not answer.refused
+    lines = answer.answer.splitlines()
+    assert lines[0].startswith("甘肃") and "1万" in lines[0]
+    assert lines[1] == "广东:资料中没有找到相关内容。"
+    assert all(c.source == "gansu-ganminfa-2021-97.txt" for c in answer.citations)
+
+
 def test_follow_up_is_condensed_with_the_earlier_question(service: QAService) -> None:
     history = [{"role": "user", "content": "甘肃的持证社工目标是多少?"}]
     answer = service.ask("那黑龙江呢?", history=history)
