@@ -30,7 +30,7 @@ Status = Literal["indexed", "skipped", "removed", "failed", "duplicate"]
 
 # Bump when cleaning, splitting or metadata extraction changes what a file turns into: every
 # file is then processed again on the next ingest (the vector cache keeps that cheap).
-PIPELINE_VERSION = "2026-11-23.2"
+PIPELINE_VERSION = "2026-11-23.3"
 
 
 def file_key(data: bytes, settings: Settings) -> str:
@@ -239,8 +239,20 @@ class Ingestor:
         if not chunks:
             return FileResult(source, "failed", reason="no_text: 清洗后没有可索引的正文")
         metas = [chunk_metadata(c, file_hash, len(chunks)) for c in chunks]
-        vectors = self.kb.embedder.embed_passages([c.search_text for c in chunks])
-        self.kb.store.add(chunks, vectors.tolist(), metas)
+        # A chunk already stored (same id: same text) gets only its metadata refreshed: upserting
+        # its vector again made Chroma's local HNSW index miss neighbours now and then.
+        present = set(state.ids) if state else set()
+        fresh = [i for i, c in enumerate(chunks) if c.chunk_id not in present]
+        kept = [i for i, c in enumerate(chunks) if c.chunk_id in present]
+        if fresh:
+            vectors = self.kb.embedder.embed_passages([chunks[i].search_text for i in fresh])
+            self.kb.store.add(
+                [chunks[i] for i in fresh], vectors.tolist(), [metas[i] for i in fresh]
+            )
+        if kept:
+            self.kb.store.update_metadata(
+                [chunks[i].chunk_id for i in kept], [metas[i] for i in kept]
+            )
         new_ids = {c.chunk_id for c in chunks}
         stale = [i for i in (state.ids if state else ()) if i not in new_ids]
         if stale:

@@ -98,6 +98,14 @@ class VectorStore:
                 metadatas=metas[part],
             )
 
+    def update_metadata(self, ids: list[str], metas: list[dict]) -> None:
+        """Replace the metadata of stored chunks, leaving their text and vectors alone.
+
+        chromadb directly: the wrapper has no metadata-only update.
+        """
+        for i in range(0, len(ids), PAGE):
+            self.collection.update(ids=ids[i : i + PAGE], metadatas=metas[i : i + PAGE])
+
     def delete(self, ids: list[str]) -> None:
         """Remove chunks by id."""
         for i in range(0, len(ids), PAGE):
