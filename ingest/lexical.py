@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import pickle
@@ -81,7 +80,3 @@ class LexicalIndex:
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             return None
         return index if isinstance(index, LexicalIndex) else None
-
-    def describe(self) -> str:
-        """One line for logs and `shegong check`."""
-        return json.dumps({"chunks": len(self.ids), "version": self.version})

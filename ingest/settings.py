@@ -40,7 +40,6 @@ class Settings(BaseSettings):
     # Calibrated on the dev split only (`python -m evals.calibrate`): the highest refusal recall
     # there (0.59) that keeps false refusals under 5% (0.036); below it, the answerer refuses.
     min_focus_coverage: float = Field(0.34, ge=0, le=1, description="Evidence gate")
-    rerank_model: str | None = Field(None, description="CrossEncoder name or path; unset: off")
 
     llm_base_url: str | None = None
     llm_model: str | None = None
