@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import re
 
-from bot.question import focus_terms
+from bot.question import focus_terms, years_in
 from ingest.normalize import normalize
 from ingest.regions import provinces_in
 
 MAX_HISTORY_TURNS = 6  # the conversation a follow-up may refer back to
 _FOLLOW_UP = re.compile(r"^(那|那么|这个|那个|这|它|该|其|此|还有|另外|再|同样)")
 _SHORT = 14
-
-
-def _years(text: str) -> list[str]:
-    return list(dict.fromkeys(re.findall(r"(?:19|20)\d{2}(?=年)", normalize(text))))
 
 
 def bounded(history: list[dict]) -> list[dict]:
@@ -40,7 +36,7 @@ def condense_by_rules(question: str, history: list[dict]) -> str:
     swapped = normalize(previous)
     # "那黑龙江呢?" after "甘肃的持证社工目标是多少?": the same question about another region
     # (or, "那到2023年呢?", another year).
-    for find in (provinces_in, _years):
+    for find in (provinces_in, years_in):
         new, old = find(question), find(previous)
         for name in new:
             rest = rest.replace(name, "")

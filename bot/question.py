@@ -106,10 +106,15 @@ def analyse(text: str) -> Question:
     focus = focus_terms(search.replace(doc_number, " ") if doc_number else search, provinces)
     focus = list(dict.fromkeys(focus_extra + focus))
     places = places_in(search)
-    years = list(dict.fromkeys(_YEAR.findall(search)))
+    years = years_in(search)
     if qtype != "comparison" and len(provinces) + len(places) >= 2 and _COMPARE.search(search):
         qtype = "comparison"
     return Question(text, search, qtype, provinces, doc_number, focus, places, years)
+
+
+def years_in(text: str) -> list[str]:
+    """Years a text names ("2023年" -> "2023"), in order, without repeats."""
+    return list(dict.fromkeys(_YEAR.findall(normalize(text))))
 
 
 def places_in(search: str) -> list[str]:

@@ -156,12 +156,13 @@ class Ingestor:
             self.kb.store.delete([i for state in indexed.values() for i in state.ids])
             indexed = {}
         files = discover(roots)
-        by_hash = self._trusted_hashes(roots, files, indexed)
+        keys = self._file_keys(files)
+        by_hash = self._trusted_hashes(roots, keys, indexed)
         bar = tqdm(files, desc="入库", unit="文件", disable=not self.progress)
         for path in bar:
             source = source_name(path, self.settings.corpus_dir)
             bar.set_postfix_str(source[-30:])
-            result = self._one(path, source, indexed.get(source), by_hash)
+            result = self._one(path, source, keys.get(path), indexed.get(source), by_hash)
             report.files.append(result)
             changed |= result.status == "indexed"
         changed |= self._drop_removed(roots, files, indexed, report)
@@ -177,21 +178,30 @@ class Ingestor:
         ids = {i for state in indexed.values() for i in state.ids}
         return set(saved.ids) != ids if saved is not None else bool(ids)
 
+    def _file_keys(self, files: list[Path]) -> dict[Path, str]:
+        """file_key of each readable, supported file within the size limit, read once a run.
+
+        (An oversized one is left out unread: load_file refuses it later without reading.)
+        """
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        keys: dict[Path, str] = {}
+        for path in files:
+            try:
+                if path.suffix.lower() in SUPPORTED_SUFFIXES and path.stat().st_size <= max_bytes:
+                    keys[path] = file_key(path.read_bytes(), self.settings)
+            except OSError:
+                continue  # load_file names the reason when the file's turn comes
+        return keys
+
     def _trusted_hashes(
-        self, roots: list[Path], files: list[Path], indexed: dict[str, _Indexed]
+        self, roots: list[Path], keys: dict[Path, str], indexed: dict[str, _Indexed]
     ) -> dict[str, str]:
         """file hash -> source, for indexed files that keep their content through this run.
 
         A file that duplicates one of these is skipped. A twin that changes or disappears in
         this run does not count: its old content would otherwise end up indexed nowhere.
         """
-        current: dict[str, str] = {}
-        for path in files:
-            try:
-                digest = file_key(path.read_bytes(), self.settings)
-            except OSError:
-                continue
-            current[source_name(path, self.settings.corpus_dir)] = digest
+        current = {source_name(p, self.settings.corpus_dir): key for p, key in keys.items()}
         folders = _folders(roots, self.settings.corpus_dir)
         trusted: dict[str, str] = {}
         for src, state in indexed.items():
@@ -206,7 +216,12 @@ class Ingestor:
         return trusted
 
     def _one(
-        self, path: Path, source: str, state: _Indexed | None, by_hash: dict[str, str]
+        self,
+        path: Path,
+        source: str,
+        key: str | None,
+        state: _Indexed | None,
+        by_hash: dict[str, str],
     ) -> FileResult:
         started = time.monotonic()
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -214,15 +229,12 @@ class Ingestor:
                 source, "failed", reason=f"unsupported_type: 不支持的文件类型 {path.suffix}"
             )
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        # Key first: an unchanged file is skipped without being loaded and parsed.
+        if key and state and state.file_hash == key and state.complete:
+            return FileResult(source, "skipped", chunks=state.expected)
         try:
-            # Hash first: an unchanged file is skipped without being loaded and parsed.
-            # (An oversized one is left to load_file, which refuses it without reading.)
-            file_hash = ""
-            if path.stat().st_size <= max_bytes:
-                file_hash = file_key(path.read_bytes(), self.settings)
-                if state and state.file_hash == file_hash and state.complete:
-                    return FileResult(source, "skipped", chunks=state.expected)
             loaded = load_file(path, max_bytes)
+            file_hash = key or file_key(path.read_bytes(), self.settings)
         except LoadError as err:
             return FileResult(source, "failed", reason=str(err))
         except OSError as err:
