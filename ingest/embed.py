@@ -95,6 +95,7 @@ class Embedder(Embeddings):
         self._query_prefix, self._passage_prefix = prefixes_for(model)
         self._model = None
         self._load_lock = threading.Lock()
+        self.cache_path = cache_path
         self._cache = EmbeddingCache(cache_path, model) if cache_path else None
 
     @classmethod

@@ -1,11 +1,14 @@
-"""Crash safety of `shegong ingest`: killed with SIGKILL at several moments, or stopped at each
-write step, the next normal run leaves exactly what a clean build gives."""
+"""Crash safety of `shegong ingest`: killed with SIGKILL at several moments (three chosen ones,
+then ten random ones), or stopped at each write step, the next normal run leaves exactly what a
+clean build gives."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -75,9 +78,18 @@ class Ingest:
                 self.err += raw.decode("utf-8", errors="replace")
 
     def done_files(self) -> int:
+        """Files the progress bar shows done; -1 before the bar appears."""
         with self._lock:
-            counts = re.findall(rf"\|\s*(\d+)/{TOTAL}\s*\[", self.err)
+            counts = re.findall(r"\|\s*(\d+)/\d+\s*\[", self.err)
         return int(counts[-1]) if counts else -1
+
+    def wait_for_bar(self, timeout: float = 120) -> float:
+        """Wait until the progress bar is up (imports done, files found); when it came."""
+        deadline = time.monotonic() + timeout
+        while self.done_files() < 0 and self.proc.poll() is None:
+            assert time.monotonic() < deadline, self.err[-2000:]
+            time.sleep(0.01)
+        return time.monotonic()
 
     def kill_after(self, files_done: int, delay: float, timeout: float = 300) -> int | None:
         """SIGKILL `delay` seconds after the bar shows `files_done` files; the return code."""
@@ -130,6 +142,69 @@ def test_sigkill_at_three_moments_then_a_normal_run_equals_a_clean_build(
     assert set(kb.lexical().ids) == set(want)
     hits = kb.search("唐山工会社会工作者证书补贴多少", k=3)
     assert hits[0].chunk.doc_id == f"{TANGSHAN}#3"
+
+
+# --- SIGKILL at ten random moments ----------------------------------------------------------------
+
+KILL_SEED = 20261123  # the moments are random, but the same on every run: a failure reproduces
+EXTRA = "extra.txt"
+
+
+def mutate(corpus: Path, round_no: int) -> None:
+    """Change the corpus the way staff do between ingests: edit a file, add or remove one."""
+    files = sorted(p for p in corpus.iterdir() if p.suffix in (".txt", ".md") and p.name != EXTRA)
+    edited = files[round_no % len(files)]
+    with edited.open("a", encoding="utf-8") as f:
+        f.write(f"\n\n第{round_no}次补充:街道社工站每年开展服务评估{round_no + 2}次。\n")
+    extra = corpus / EXTRA
+    if extra.exists():
+        extra.unlink()
+    else:
+        text = (corpus / BEIJING).read_text(encoding="utf-8")
+        extra.write_text(text.replace("北京", "天津").replace("2022", str(2023 + round_no)))
+
+
+def share_vector_cache(embedder, data: Path) -> None:
+    """Copy the session's vector cache into a data dir, so its ingest never loads the model and
+    the random moments fall among the writes (kills during embedding are covered above)."""
+    target = data / "cache" / "embeddings.sqlite"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(embedder.cache_path) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+def test_sigkill_at_ten_random_moments_each_then_a_normal_run_equals_a_clean_build(
+    tmp_path, models_dir, make_settings, shared_embedder
+):
+    rng = random.Random(KILL_SEED)
+    corpus = copy_seeds(tmp_path / "corpus")
+    data = new_data_dir(tmp_path / "data", models_dir)
+    env = subprocess_env(data, corpus)
+    settings = make_settings(corpus_dir=corpus).model_copy(update={"data_dir": data})
+    Ingestor(KnowledgeBase(settings, embedder=shared_embedder), progress=False).run()
+    window = 0.0
+    outcomes = []
+    for round_no in range(11):
+        mutate(corpus, round_no)
+        want = clean_build(make_settings, shared_embedder, corpus)  # also caches the new vectors
+        share_vector_cache(shared_embedder, data)
+        run = Ingest(env, tmp_path)
+        if round_no == 0:
+            # Calibration: how long a run lasts once its progress bar is up.
+            started = run.wait_for_bar()
+            assert run.proc.wait(timeout=120) == 0, run.err[-2000:]
+            window = time.monotonic() - started
+            continue
+        moment = rng.uniform(0, window)
+        outcomes.append(run.kill_after(0, moment))
+        forget_chroma_clients()
+        report = Ingestor(KnowledgeBase(settings, embedder=shared_embedder), progress=False).run()
+        assert not report.failed, report.files
+        forget_chroma_clients()
+        assert_same_index(chroma_snapshot(settings), want)
+        assert check_index(settings, embedder=shared_embedder) == []
+    # Most moments must really have interrupted a run (the others came after it finished).
+    assert outcomes.count(-signal.SIGKILL) >= 6, (window, outcomes)
 
 
 # --- a crash at each write step, simulated in-process -------------------------------------------
