@@ -7,8 +7,6 @@ import time
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
-
 from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
 from ingest.schema import Chunk, Evidence
@@ -36,18 +34,6 @@ def _where(filters: dict[str, str] | None) -> dict | None:
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _matches(meta: dict, filters: dict[str, str] | None) -> bool:
-    for key, value in (filters or {}).items():
-        if not value:
-            continue
-        if key == "region":
-            if value not in (meta.get("province"), meta.get("city")):
-                return False
-        elif meta.get(key) != value:
-            return False
-    return True
 
 
 class KnowledgeBase:
@@ -97,21 +83,13 @@ class KnowledgeBase:
 
     def known_values(self) -> dict[str, set[str]]:
         """The provinces, cities and document numbers present in the index."""
-        metas = self.lexical().metas
-        return {
-            key: {m.get(key, "") for m in metas} - {""}
-            for key in ("province", "city", "doc_number")
-        }
+        lex = self.lexical()
+        return {key: lex.values(key) for key in ("province", "city", "doc_number")}
 
     def following(self, chunk: Chunk, n: int) -> list[Chunk]:
         """Up to n chunks that come right after `chunk` in its document (a list continuing)."""
-        lex = self.lexical()
-        rows = [
-            (int(m["start"]), row)
-            for row, m in enumerate(lex.metas)
-            if m["doc_id"] == chunk.doc_id and int(m["start"]) >= chunk.end - 1
-        ]
-        return [self.chunk(row) for _, row in sorted(rows)[:n]]
+        rows = self.lexical().following(chunk.doc_id, chunk.end - 1, n)
+        return [self.chunk(row) for row in rows]
 
     def chunk(self, row: int) -> Chunk:
         """The chunk at a row of the lexical index."""
@@ -131,9 +109,7 @@ class KnowledgeBase:
             dense = self.store.query(vector, CANDIDATES, _where(filters))
         if mode in ("hybrid", "lexical"):
             lex = self.lexical()
-            allowed = None
-            if filters:
-                allowed = np.array([_matches(m, filters) for m in lex.metas], dtype=bool)
+            allowed = lex.allowed(filters) if filters else None
             lexical = [(self.chunk(row), s) for row, s in lex.search(query, CANDIDATES, allowed)]
         return self._fuse(dense, lexical, k, mode)
 

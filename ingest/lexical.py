@@ -27,14 +27,36 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+# Metadata fields searches filter on; each gets a value -> rows map when the index is built.
+FILTER_KEYS = ("province", "city", "doc_id", "doc_number", "source")
+
+
 class LexicalIndex:
-    """BM25 over chunks, built from what Chroma stores (ids, texts, metadata); saved atomically."""
+    """BM25 over chunks, built from what Chroma stores (ids, texts, metadata); saved atomically.
+
+    Also the per-row lookups a search needs at 100k chunks without scanning every row: rows by
+    metadata value, a document's chunks in order, and the regions and numbers present.
+    """
+
+    # Bump when the pickled attributes change: an index saved by older code is then rebuilt.
+    FORMAT = 2
 
     def __init__(self, ids: list[str], texts: list[str], metas: list[dict], version: str) -> None:
+        self.format = self.FORMAT
         self.ids = ids
         self.texts = texts  # original chunk texts, for display
         self.metas = metas
         self.version = version
+        self._rows: dict[str, dict[str, np.ndarray]] = {}
+        for key in FILTER_KEYS:
+            by_value: dict[str, list[int]] = {}
+            for row, meta in enumerate(metas):
+                by_value.setdefault(str(meta.get(key, "")), []).append(row)
+            self._rows[key] = {v: np.array(rows) for v, rows in by_value.items()}
+        self._by_doc = {
+            doc: sorted(rows, key=lambda row: int(metas[row]["start"]))
+            for doc, rows in self._rows["doc_id"].items()
+        }
         logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
         self._bm25 = bm25s.BM25()
         corpus = [tokenize(m["search_text"]) or ["<empty>"] for m in metas]
@@ -43,6 +65,31 @@ class LexicalIndex:
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    def values(self, key: str) -> set[str]:
+        """The non-empty values of a filter field, e.g. every province present."""
+        return set(self._rows[key]) - {""}
+
+    def allowed(self, filters: dict[str, str]) -> np.ndarray:
+        """A row mask for filters like {"region": "甘肃"} (province or city) or {"doc_id": …}."""
+        mask = np.ones(len(self.ids), dtype=bool)
+        empty = np.array([], dtype=int)
+        for key, value in filters.items():
+            if not value:
+                continue
+            keys = ("province", "city") if key == "region" else (key,)
+            if any(k not in self._rows for k in keys):
+                raise ValueError(f"cannot filter on {key!r}; known: {FILTER_KEYS}")
+            hit = np.zeros(len(self.ids), dtype=bool)
+            for k in keys:
+                hit[self._rows[k].get(value, empty)] = True
+            mask &= hit
+        return mask
+
+    def following(self, doc_id: str, position: int, n: int) -> list[int]:
+        """Rows of up to n chunks of a document that start at or after a character position."""
+        rows = self._by_doc.get(doc_id, [])
+        return [row for row in rows if int(self.metas[row]["start"]) >= position][:n]
 
     def search(
         self, query: str, k: int, allowed: np.ndarray | None = None
@@ -79,4 +126,6 @@ class LexicalIndex:
                 index = pickle.load(f)
         except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
             return None
-        return index if isinstance(index, LexicalIndex) else None
+        if not isinstance(index, LexicalIndex):
+            return None
+        return index if getattr(index, "format", 0) == LexicalIndex.FORMAT else None

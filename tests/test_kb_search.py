@@ -93,3 +93,35 @@ def test_evidence_carries_source_offsets_and_metadata(seed_kb):
     lex = seed_kb.lexical()
     row = lex.ids.index(chunk.chunk_id)
     assert seed_kb.chunk(row) == chunk
+
+
+def test_following_gives_the_next_chunks_of_the_same_document_in_order(seed_kb):
+    lex = seed_kb.lexical()
+    doc = f"{GANSU}#1"
+    in_doc = sorted((int(m["start"]), row) for row, m in enumerate(lex.metas) if m["doc_id"] == doc)
+    first = seed_kb.chunk(in_doc[0][1])
+    nxt = seed_kb.following(first, 3)
+    assert [c.chunk_id for c in nxt] == [lex.ids[row] for _, row in in_doc[1:4]]
+    assert all(c.doc_id == doc and c.start >= first.end - 1 for c in nxt)
+    last = seed_kb.chunk(in_doc[-1][1])
+    assert seed_kb.following(last, 3) == []
+
+
+def test_unknown_filter_field_is_an_error_not_an_empty_result(seed_kb):
+    with pytest.raises(ValueError, match="cannot filter"):
+        seed_kb.search("社会工作", k=3, filters={"colour": "red"}, mode="lexical")
+
+
+def test_lexical_index_saved_by_older_code_is_rebuilt(tmp_path, seed_kb):
+    from ingest.lexical import LexicalIndex
+
+    saved = tmp_path / "lexical.pkl"
+    index = seed_kb.lexical()
+    index.save(saved)
+    assert LexicalIndex.load(saved) is not None
+    index.format = LexicalIndex.FORMAT - 1
+    try:
+        index.save(saved)
+    finally:
+        index.format = LexicalIndex.FORMAT
+    assert LexicalIndex.load(saved) is None
