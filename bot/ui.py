@@ -9,6 +9,7 @@ import base64
 import binascii
 import hmac
 import json
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -131,6 +132,11 @@ _SCROLL_TO_HIT_JS = """
 
 
 # ---------------------------------------------------------------- rendering (pure functions)
+
+
+def _previous(upload: Path) -> Path:
+    """Where an upload's earlier version waits while its replacement is indexed."""
+    return upload.with_name(f".{upload.name}.previous")
 
 
 class _App:
@@ -318,13 +324,31 @@ class _App:
             if target.parent != folder.resolve():
                 rows.append([name, "失败", 0, "文件名不合法", ""])
                 continue
+            if target.exists():  # kept aside (hidden: ingest skips it) until the new one is in
+                os.replace(target, _previous(target))
             shutil.copyfile(tmp_path, target)
             saved.append(target)
         if not saved:
             return rows, "没有文件入库。"
         report = self.service.ingest(saved)
+        failed = {(Path(self.settings.corpus_dir) / f.source).resolve() for f in report.failed}
+        for target in saved:
+            previous = _previous(target)
+            if target in failed:
+                # Not kept: it would fail every later ingest too; an earlier version comes back.
+                target.unlink(missing_ok=True)
+                if previous.exists():
+                    os.replace(previous, target)
+            else:
+                previous.unlink(missing_ok=True)
         rows += [
-            [f.source, STATUS_NAMES.get(f.status, f.status), f.chunks, f.reason, f"{f.seconds:.1f}"]
+            [
+                f.source,
+                STATUS_NAMES.get(f.status, f.status),
+                f.chunks,
+                f"{f.reason}(未保存)" if f.status == "failed" else f.reason,
+                f"{f.seconds:.1f}",
+            ]
             for f in report.files
         ]
         return rows, report.summary()
@@ -372,10 +396,13 @@ class _App:
             data = base64.b64decode(content_base64, validate=True)
         except binascii.Error:
             return {"ok": False, "summary": "文件内容不是有效的 base64 编码"}
+        safe = sanitize_filename(file_name)
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / sanitize_filename(file_name)
+            path = Path(tmp) / safe
             path.write_bytes(data)
             rows, summary = self.upload([str(path)], staff=True)
+        if safe != file_name:
+            summary = f"文件名「{file_name}」含路径或不允许的字符,已改为「{safe}」。{summary}"
         return {"ok": True, "files": rows, "summary": summary}
 
     def documents_api(self) -> list[dict]:

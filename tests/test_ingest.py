@@ -3,7 +3,6 @@ deleted and duplicate files, bad inputs with named reasons and exit codes, and `
 
 from __future__ import annotations
 
-import io
 import random
 import re
 import shutil
@@ -11,6 +10,13 @@ from pathlib import Path
 
 import pytest
 from conftest import copy_seeds, forget_chroma_clients, run_shegong, subprocess_env
+from hostile_inputs import (
+    ENCODED,
+    UTF8_TEXT,
+    encoded_bytes,
+    scanned_pdf,
+    zip_bomb_docx,
+)
 
 from ingest.check import check_index
 from ingest.kb import KnowledgeBase
@@ -156,24 +162,6 @@ def test_duplicate_whose_twin_changes_gets_indexed(
 
 # --- bad inputs, through the command line ----------------------------------------------------
 
-GB18030_TEXT = (
-    "乌鲁木齐市社区社会工作服务中心为独居老人提供上门探访服务。\n"
-    "该中心今年共招募专职社会工作者四十名,覆盖全市二十个街道。\n"
-    "民政部门要求各街道社工站建立服务台账,每月向社会公开服务数据。\n"
-)
-BIG5_TEXT = (
-    "澎湖縣社會工作師公會舉辦年度督導培訓,邀請資深社工分享個案管理經驗。\n"
-    "縣政府表示,將持續補助社會工作人員參加專業訓練,提升服務品質。\n"
-    "參加培訓的社會工作者須完成三十小時課程,方可取得結業證書。\n"
-)
-UTF16_TEXT = (
-    "呼伦贝尔市推行社工助理员持证上岗制度,全市社区配备专职社工助理员。\n"
-    "社工助理员须通过助理社会工作师考试,并参加岗前培训四十学时。\n"
-)
-UTF8_TEXT = (
-    "嘉峪关市民政局启动社会工作者继续教育学分登记制度。\n"
-    "持证社会工作者每年须完成不少于二十四学时的继续教育。\n"
-)
 # name -> (status, reason code) after the first run
 EXPECTED = {
     "plain-utf8.txt": ("已入库", ""),
@@ -185,33 +173,23 @@ EXPECTED = {
     "random.docx": ("失败", "corrupt"),
     "too-big.txt": ("失败", "too_large"),
     "scanned.pdf": ("失败", "no_text_layer"),
+    "bomb.docx": ("失败", "zip_bomb"),
 }
-LIMIT_MB = 0.02  # 20 KB
-
-
-def scanned_pdf() -> bytes:
-    """A PDF page that is only an image (like a scan): no text layer at all."""
-    from PIL import Image, ImageDraw
-
-    image = Image.new("RGB", (400, 200), "white")
-    ImageDraw.Draw(image).rectangle((40, 40, 360, 160), outline="black", width=5)
-    out = io.BytesIO()
-    image.save(out, format="PDF")
-    return out.getvalue()
+LIMIT_MB = 2.0  # the zip bomb (300 MB inflated) is under 2 MB on disk
 
 
 def write_inputs(corpus: Path) -> None:
     corpus.mkdir(parents=True)
     rng = random.Random(7)
     (corpus / "plain-utf8.txt").write_text(UTF8_TEXT, encoding="utf-8")
-    (corpus / "gb18030.txt").write_bytes(GB18030_TEXT.encode("gb18030"))
-    (corpus / "big5.txt").write_bytes(BIG5_TEXT.encode("big5"))
-    (corpus / "utf16.txt").write_bytes(UTF16_TEXT.encode("utf-16"))
+    for name, _, _ in ENCODED:
+        (corpus / name).write_bytes(encoded_bytes(name))
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "random.pdf").write_bytes(rng.randbytes(3000))
     (corpus / "random.docx").write_bytes(rng.randbytes(3000))
-    (corpus / "too-big.txt").write_text(UTF8_TEXT * 300, encoding="utf-8")
+    (corpus / "too-big.txt").write_text(UTF8_TEXT * 30_000, encoding="utf-8")
     (corpus / "scanned.pdf").write_bytes(scanned_pdf())
+    zip_bomb_docx(corpus / "bomb.docx")
     assert (corpus / "too-big.txt").stat().st_size > LIMIT_MB * 1024 * 1024
     assert all(
         p.stat().st_size < LIMIT_MB * 1024 * 1024
@@ -236,7 +214,7 @@ def test_bad_inputs_named_others_indexed_and_exit_codes(tmp_path, make_settings,
             # Each failure is named with its reason: a code and a Chinese explanation.
             assert f"{code}: " in line, line
             assert re.search(r"[\u4e00-\u9fff]", line.split(f"{code}: ", 1)[1]), line
-    assert "失败 5 个" in lines[-1] and "入库 4 个" in lines[-1]
+    assert "失败 6 个" in lines[-1] and "入库 4 个" in lines[-1]
 
     forget_chroma_clients()
     kb = KnowledgeBase(settings, embedder=shared_embedder)
@@ -247,11 +225,7 @@ def test_bad_inputs_named_others_indexed_and_exit_codes(tmp_path, make_settings,
         "utf16.txt",
     }
     # Each encoding was read correctly: the text is in the index and found by its content.
-    for source, text, query in [
-        ("gb18030.txt", GB18030_TEXT, "乌鲁木齐市独居老人上门探访"),
-        ("big5.txt", BIG5_TEXT, "澎湖县社会工作师公会督导培训"),
-        ("utf16.txt", UTF16_TEXT, "呼伦贝尔社工助理员持证上岗"),
-    ]:
+    for source, text, query in ENCODED:
         stored = "\n".join(texts_by_id(kb, source).values())
         assert text.splitlines()[0] in stored, (source, stored[:80])
         for mode in ("lexical", "dense", "hybrid"):

@@ -12,6 +12,7 @@ import docx
 import pypdf
 import pytest
 from docx.enum.style import WD_STYLE_TYPE
+from hostile_inputs import MB, write_zip_of_zeros
 
 from ingest.load import (
     SUPPORTED_SUFFIXES,
@@ -22,7 +23,6 @@ from ingest.load import (
     map_radicals,
 )
 
-MB = 1024 * 1024
 LIMIT = 50 * MB
 
 SHORT_SIMPLIFIED = "社会工作人才队伍建设"
@@ -374,17 +374,6 @@ def test_old_word_doc_renamed_to_docx_is_explained(tmp_path: Path) -> None:
     err = load_error(write(tmp_path, "old.docx", data))
     assert err.code == "corrupt"
     assert ".doc" in err.message
-
-
-def write_zip_of_zeros(path: Path, member: str, size: int) -> None:
-    """A zip whose `member` inflates to `size` zero bytes, written in 1 MB steps."""
-    chunk = bytes(MB)
-    with (
-        zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
-        archive.open(member, "w", force_zip64=True) as out,
-    ):
-        for _ in range(size // MB):
-            out.write(chunk)
 
 
 def test_zip_bomb_disguised_as_docx_is_refused(tmp_path: Path) -> None:
