@@ -8,7 +8,7 @@ WHEELHOUSE ?= $(HOME)/.cache/shegong/wheelhouse
 APT_PACKAGES := chromium fonts-noto-cjk
 export PIP_FIND_LINKS := /opt/wheels $(WHEELHOUSE)
 
-.PHONY: install system-deps serve test lint format bench index clean
+.PHONY: install system-deps serve test lint format bench bench-scale index clean
 
 ## install: venv + pinned Python packages + shegong itself (quick when already done)
 install: $(STAMP)
@@ -47,6 +47,10 @@ test: install system-deps llm
 bench: install
 	$(PY) -m evals.bench_ingest
 	$(PY) -m evals.bench_ask
+
+## bench-scale: ~100k synthetic chunks (about two hours the first time; minutes again)
+bench-scale: install
+	$(PY) -m evals.bench_scale
 
 ## llm: llama-cpp-python[server] + SmolLM2-135M (GGUF) for tests/test_llm.py. No prebuilt wheel
 ## exists: the first run compiles one into $(WHEELHOUSE) (~10 min on 2 cores); later runs are instant.

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class LiveApp:
     password: str
     startup_s: float
     log: Path
+    pid: int
 
     @property
     def feedback_db(self) -> Path:
@@ -67,12 +69,9 @@ def _ready(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def live_app(
-    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
-) -> Iterator[LiveApp]:
-    """Index a copy of corpus/ into a tmp data dir, then start `serve()` in a subprocess."""
-    root = tmp_path_factory.mktemp("shegong-live")
+@contextmanager
+def launch_app(root: Path, request: pytest.FixtureRequest) -> Iterator[LiveApp]:
+    """Index a copy of corpus/ into `root`/data, then run `serve()` in a subprocess until exit."""
     data = root / "data"
     (data / "cache").mkdir(parents=True)
     shared_models = ROOT / "data" / "models"  # converted once, shared by every test run
@@ -125,8 +124,17 @@ def live_app(
             )
             time.sleep(0.25)
         startup = time.perf_counter() - started
-        ARTIFACTS.mkdir(exist_ok=True)
-        (ARTIFACTS / "startup.json").write_text(json.dumps({"startup_s": round(startup, 2)}))
-        yield LiveApp(url, port, data, root / "corpus", PASSWORD, startup, log)
+        yield LiveApp(url, port, data, root / "corpus", PASSWORD, startup, log, proc.pid)
     finally:
         stop_process(proc)
+
+
+@pytest.fixture(scope="session")
+def live_app(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[LiveApp]:
+    """The app over a fresh index of corpus/, shared by the API and UI tests of a session."""
+    with launch_app(tmp_path_factory.mktemp("shegong-live"), request) as app:
+        ARTIFACTS.mkdir(exist_ok=True)
+        (ARTIFACTS / "startup.json").write_text(json.dumps({"startup_s": round(app.startup_s, 2)}))
+        yield app

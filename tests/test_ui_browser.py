@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +11,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import pytest
+from conftest_ui import launch_app
 from playwright.sync_api import expect, sync_playwright
 
 from bot.answer_types import Answer, Citation
@@ -241,6 +244,34 @@ def test_like_is_stored_with_comment(page: Page, live_app: LiveApp) -> None:
     page.get_by_role("tab", name="反馈记录").click()
     page.get_by_role("button", name="刷新反馈").click()
     expect(page.locator("#sg-feedback-table")).to_contain_text("补贴数字很清楚")
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.slow
+def test_acknowledged_feedback_survives_kill_9_of_the_app(
+    browser: Browser, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """👍 shown as recorded, then SIGKILL of the whole app: the row is in SQLite afterwards."""
+    question = "甘肃的持证社工目标是多少?"
+    with launch_app(tmp_path / "app", request) as app:
+        context = browser.new_context(locale="zh-CN")
+        pg = context.new_page()
+        pg.set_default_timeout(90_000)
+        pg.goto(app.url + "/", wait_until="load")
+        _ask(pg, question)
+        pg.locator("#sg-comment textarea").fill("随后进程被杀")
+        pg.locator("#sg-chat").locator(
+            "button[aria-label='赞'], button[aria-label='Like']"
+        ).last.click()
+        pg.get_by_text("已记录反馈").wait_for()
+        os.kill(app.pid, signal.SIGKILL)  # no shutdown hook runs, nothing is flushed on exit
+        context.close()
+    with sqlite3.connect(app.feedback_db) as con:
+        rows = con.execute(
+            "SELECT liked, comment FROM feedback WHERE question = ?", (question,)
+        ).fetchall()
+    assert rows == [(1, "随后进程被杀")]
 
 
 @pytest.mark.browser
