@@ -18,11 +18,15 @@ PLUGIN_GROUP = "shegong.commands"
 
 def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.kb import KnowledgeBase
-    from ingest.pipeline import Ingestor
+    from ingest.pipeline import EmbedderMismatch, Ingestor
 
-    report = Ingestor(KnowledgeBase(settings), progress=not args.quiet).run(
-        [Path(p) for p in args.paths] or None, rebuild=args.rebuild
-    )
+    try:
+        report = Ingestor(KnowledgeBase(settings), progress=not args.quiet).run(
+            [Path(p) for p in args.paths] or None, rebuild=args.rebuild
+        )
+    except EmbedderMismatch as err:
+        print(f"错误:{err}", file=sys.stderr)
+        return 2
     labels = {"indexed": "已入库", "skipped": "未变", "removed": "已删除", "failed": "失败",
               "duplicate": "重复"}  # fmt: skip
     for f in report.files:

@@ -41,6 +41,16 @@ def file_key(data: bytes, settings: Settings) -> str:
     return hashlib.sha256(data + b"\x00" + recipe.encode()).hexdigest()
 
 
+class EmbedderMismatch(RuntimeError):
+    """The index holds vectors of another model or backend: only a rebuild can mix them right."""
+
+    def __init__(self, stored: str, current: str) -> None:
+        super().__init__(
+            f"索引中的向量由 {stored} 生成,当前设置为 {current};两者不能混用。"
+            "请运行 `shegong ingest --rebuild` 重建索引(向量缓存按模型分开保存)。"
+        )
+
+
 @dataclass(frozen=True)
 class FileResult:
     """What happened to one file."""
@@ -148,6 +158,10 @@ class Ingestor:
         started = time.monotonic()
         roots = paths or [self.settings.corpus_dir]
         report = IngestReport()
+        stored_by = self.kb.store.embedder_id()
+        current = self.kb.embedder.model_id
+        if stored_by not in (None, current) and self.kb.store.count() and not rebuild:
+            raise EmbedderMismatch(stored_by, current)
         indexed = _indexed_files(self.kb)
         # A run killed after writing to Chroma but before bumping the version leaves a saved
         # lexical index that looks current: compare its ids with Chroma's to repair that too.
@@ -155,6 +169,8 @@ class Ingestor:
         if rebuild and indexed:
             self.kb.store.delete([i for state in indexed.values() for i in state.ids])
             indexed = {}
+        if stored_by != current:
+            self.kb.store.set_embedder_id(current)
         files = discover(roots)
         keys = self._file_keys(files)
         by_hash = self._trusted_hashes(roots, keys, indexed)

@@ -17,6 +17,7 @@ from ingest.settings import Settings
 
 _META_FIELDS = ("title", "issuer", "doc_number", "province", "city", "date")
 VERSION_KEY = "shegong_version"
+EMBEDDER_KEY = "shegong_embedder"  # which model (and backend) made the stored vectors
 PAGE = 2000
 
 
@@ -131,9 +132,21 @@ class VectorStore:
     def bump_version(self) -> str:
         """Record that the collection changed, so every process rebuilds its lexical index."""
         version = uuid.uuid4().hex
-        meta = dict(self.collection.metadata or {})
+        # Read fresh: another process may have recorded something since this one opened it.
+        meta = dict(self.client.get_collection(self.collection.name).metadata or {})
         self.collection.modify(metadata=meta | {VERSION_KEY: version})
         return version
+
+    def embedder_id(self) -> str | None:
+        """Which embedder made the stored vectors; None for an index older than this record."""
+        fresh = self.client.get_collection(self.collection.name)
+        value = (fresh.metadata or {}).get(EMBEDDER_KEY)
+        return str(value) if value else None
+
+    def set_embedder_id(self, model_id: str) -> None:
+        """Record which embedder made the stored vectors."""
+        meta = dict(self.client.get_collection(self.collection.name).metadata or {})
+        self.collection.modify(metadata=meta | {EMBEDDER_KEY: model_id})
 
     def count(self) -> int:
         """How many chunks the collection holds."""
