@@ -186,6 +186,15 @@ def _ask(pg: Page, question: str) -> None:
     pg.locator("#sg-sources .sg-card, #sg-sources .sg-refusal").first.wait_for()
 
 
+def _like_last_answer(pg: Page, comment: str) -> None:
+    """👍 on the last answer with a comment, and wait until the app says it is recorded."""
+    pg.locator("#sg-comment textarea").fill(comment)
+    pg.locator("#sg-chat").locator(
+        "button[aria-label='赞'], button[aria-label='Like']"
+    ).last.click()
+    pg.get_by_text("已记录反馈").wait_for()
+
+
 def _bot_text(pg: Page) -> str:
     return pg.locator("#sg-chat [data-testid='bot']").last.inner_text()
 
@@ -221,11 +230,7 @@ def test_like_is_stored_with_comment(page: Page, live_app: LiveApp) -> None:
     """👍 on an answer stores question, answer, citations and the comment in SQLite."""
     question = "考了社工证在唐山工会每月能多拿多少?"
     _ask(page, question)
-    page.locator("#sg-comment textarea").fill("补贴数字很清楚")
-    page.locator("#sg-chat").locator(
-        "button[aria-label='赞'], button[aria-label='Like']"
-    ).last.click()
-    page.get_by_text("已记录反馈").wait_for()
+    _like_last_answer(page, "补贴数字很清楚")
     with sqlite3.connect(live_app.feedback_db) as con:
         rows = con.execute(
             "SELECT question, answer, citations_json, liked, comment, created_at FROM feedback"
@@ -260,11 +265,7 @@ def test_acknowledged_feedback_survives_kill_9_of_the_app(
         pg.set_default_timeout(90_000)
         pg.goto(app.url + "/", wait_until="load")
         _ask(pg, question)
-        pg.locator("#sg-comment textarea").fill("随后进程被杀")
-        pg.locator("#sg-chat").locator(
-            "button[aria-label='赞'], button[aria-label='Like']"
-        ).last.click()
-        pg.get_by_text("已记录反馈").wait_for()
+        _like_last_answer(pg, "随后进程被杀")
         os.kill(app.pid, signal.SIGKILL)  # no shutdown hook runs, nothing is flushed on exit
         context.close()
     with sqlite3.connect(app.feedback_db) as con:
