@@ -21,6 +21,8 @@ from ingest.offline import go_offline
 
 # Offline switches before sentence-transformers / transformers / chromadb are first imported.
 go_offline()
+# Helper modules that test files import directly: rewrite their asserts as pytest does its own.
+pytest.register_assert_rewrite("conftest_ui", "hostile_inputs")
 
 from ingest.embed import Embedder  # noqa: E402
 from ingest.settings import Settings  # noqa: E402
