@@ -139,6 +139,19 @@ def _previous(upload: Path) -> Path:
     return upload.with_name(f".{upload.name}.previous")
 
 
+def _settle_uploads(saved: list[Path], failed: set[Path]) -> None:
+    """Keep the uploads that were indexed; drop the failed ones (they would fail every later
+    ingest too) and bring back the earlier version of the same name, if there was one."""
+    for target in saved:
+        previous = _previous(target)
+        if target in failed:
+            target.unlink(missing_ok=True)
+            if previous.exists():
+                os.replace(previous, target)
+        else:
+            previous.unlink(missing_ok=True)
+
+
 class _App:
     """Event handlers bound to one service; holds no per-user state (that lives in gr.State)."""
 
@@ -330,17 +343,13 @@ class _App:
             saved.append(target)
         if not saved:
             return rows, "没有文件入库。"
-        report = self.service.ingest(saved)
+        try:
+            report = self.service.ingest(saved)
+        except Exception as err:  # e.g. the Chroma server is down: put every file back
+            _settle_uploads(saved, failed=set(saved))
+            return rows, f"入库失败,上传的文件未保存:{esc(str(err))[:300]}"
         failed = {(Path(self.settings.corpus_dir) / f.source).resolve() for f in report.failed}
-        for target in saved:
-            previous = _previous(target)
-            if target in failed:
-                # Not kept: it would fail every later ingest too; an earlier version comes back.
-                target.unlink(missing_ok=True)
-                if previous.exists():
-                    os.replace(previous, target)
-            else:
-                previous.unlink(missing_ok=True)
+        _settle_uploads(saved, failed)
         rows += [
             [
                 f.source,

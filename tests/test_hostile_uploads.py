@@ -150,3 +150,18 @@ def test_wrong_password_uploads_nothing(staff):
     result = staff.ingest_api("wrong", "x.txt", base64.b64encode(b"abc").decode())
     assert result["ok"] is False and "密码不正确" in result["summary"]
     assert uploads(staff) == set()
+
+
+def test_ingest_error_puts_the_earlier_upload_back(staff, monkeypatch):
+    assert row(send(staff, "通知.txt", UTF8_TEXT.encode()))[1] == "已入库"
+
+    def down(_paths):
+        raise ConnectionError("Chroma 服务器无法连接")
+
+    monkeypatch.setattr(staff.service, "ingest", down)
+    result = send(staff, "通知.txt", "另一份通知".encode())
+    assert result["files"] == [] and "入库失败" in result["summary"]
+    assert "Chroma 服务器无法连接" in result["summary"]
+    saved = Path(staff.settings.corpus_dir) / "uploads" / "通知.txt"
+    assert saved.read_text(encoding="utf-8") == UTF8_TEXT
+    assert uploads(staff) == {"通知.txt"}
