@@ -247,7 +247,9 @@ def replica_rss_mb(data_dir: Path, corpus: Path) -> float:
     return int(done.stdout.split()[-1]) / 1024 if done.returncode == 0 else float("nan")
 
 
-def measure(seed_dir: Path, big_dir: Path, big_corpus: Path, qa: Path) -> None:
+def measure(
+    seed_dir: Path, big_dir: Path, big_corpus: Path, qa: Path, questions: int | None = None
+) -> None:
     """Ask latency at both sizes, interleaved, and where the planted facts rank in the big one."""
     from bot.service import QAService
     from evals.gold import load_gold
@@ -271,7 +273,7 @@ def measure(seed_dir: Path, big_dir: Path, big_corpus: Path, qa: Path) -> None:
     services = {"seed": QAService(seed_settings, seed_kb), "big": QAService(big_settings, big_kb)}
     for service in services.values():
         service.ask("社工站建设有什么要求?")  # warm-up
-    items = load_gold(qa)
+    items = load_gold(qa)[:questions]
     times: dict[str, list[float]] = {name: [] for name in services}
     for item in items:
         for name, service in services.items():
@@ -315,7 +317,7 @@ def measure(seed_dir: Path, big_dir: Path, big_corpus: Path, qa: Path) -> None:
         print(f"{fact.question:<34}{rank or '>10':>6}{said:>18}")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Generate, ingest, measure; prints tables."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--chunks", type=int, default=100_000, help="about how many chunks")
@@ -324,7 +326,8 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="drop the index, keep the cache")
     parser.add_argument("--skip-ingest", action="store_true", help="measure the existing index")
     parser.add_argument("--qa", type=Path, default=REPO_ROOT / "evals" / "qa.jsonl")
-    args = parser.parse_args()
+    parser.add_argument("--questions", type=int, help="ask only the first N gold questions")
+    args = parser.parse_args(argv)
     go_offline()
     work = args.work.resolve()
     corpus, big_dir, seed_dir = work / "corpus", work / "data-big", work / "data-seed"
@@ -345,7 +348,7 @@ def main() -> None:
             f"disk: index {dir_mb(big_dir / 'index'):.0f} MiB, "
             f"vector cache {dir_mb(big_dir / 'cache'):.0f} MiB"
         )
-    measure(seed_dir, big_dir, corpus, args.qa)
+    measure(seed_dir, big_dir, corpus, args.qa, args.questions)
 
 
 if __name__ == "__main__":
