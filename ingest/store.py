@@ -124,29 +124,32 @@ class VectorStore:
             yield from zip(got["ids"], docs, got["metadatas"], strict=True)
             offset += len(got["ids"])
 
+    def _metadata(self) -> dict:
+        """The collection's metadata as stored now: a fresh read sees what any process wrote."""
+        return dict(self.client.get_collection(self.collection.name).metadata or {})
+
+    def _record(self, key: str, value: str) -> None:
+        """Set one collection-metadata entry, keeping the others."""
+        self.collection.modify(metadata=self._metadata() | {key: value})
+
     def version(self) -> str:
-        """The collection's change version; a fresh client sees what any other process wrote."""
-        fresh = self.client.get_collection(self.collection.name)
-        return str((fresh.metadata or {}).get(VERSION_KEY, "0"))
+        """The collection's change version."""
+        return str(self._metadata().get(VERSION_KEY, "0"))
 
     def bump_version(self) -> str:
         """Record that the collection changed, so every process rebuilds its lexical index."""
         version = uuid.uuid4().hex
-        # Read fresh: another process may have recorded something since this one opened it.
-        meta = dict(self.client.get_collection(self.collection.name).metadata or {})
-        self.collection.modify(metadata=meta | {VERSION_KEY: version})
+        self._record(VERSION_KEY, version)
         return version
 
     def embedder_id(self) -> str | None:
         """Which embedder made the stored vectors; None for an index older than this record."""
-        fresh = self.client.get_collection(self.collection.name)
-        value = (fresh.metadata or {}).get(EMBEDDER_KEY)
+        value = self._metadata().get(EMBEDDER_KEY)
         return str(value) if value else None
 
     def set_embedder_id(self, model_id: str) -> None:
         """Record which embedder made the stored vectors."""
-        meta = dict(self.client.get_collection(self.collection.name).metadata or {})
-        self.collection.modify(metadata=meta | {EMBEDDER_KEY: model_id})
+        self._record(EMBEDDER_KEY, model_id)
 
     def count(self) -> int:
         """How many chunks the collection holds."""
