@@ -92,18 +92,18 @@ def test_evidence_carries_source_offsets_and_metadata(seed_kb):
     # The same chunk is in the lexical index, identical to what Chroma returned.
     lex = seed_kb.lexical()
     row = lex.ids.index(chunk.chunk_id)
-    assert seed_kb.chunk(row) == chunk
+    assert lex.chunk(row) == chunk
 
 
 def test_following_gives_the_next_chunks_of_the_same_document_in_order(seed_kb):
     lex = seed_kb.lexical()
     doc = f"{GANSU}#1"
     in_doc = sorted((int(m["start"]), row) for row, m in enumerate(lex.metas) if m["doc_id"] == doc)
-    first = seed_kb.chunk(in_doc[0][1])
+    first = lex.chunk(in_doc[0][1])
     nxt = seed_kb.following(first, 3)
     assert [c.chunk_id for c in nxt] == [lex.ids[row] for _, row in in_doc[1:4]]
     assert all(c.doc_id == doc and c.start >= first.end - 1 for c in nxt)
-    last = seed_kb.chunk(in_doc[-1][1])
+    last = lex.chunk(in_doc[-1][1])
     assert seed_kb.following(last, 3) == []
 
 
@@ -125,3 +125,99 @@ def test_lexical_index_saved_by_older_code_is_rebuilt(tmp_path, seed_kb):
     finally:
         index.format = LexicalIndex.FORMAT
     assert LexicalIndex.load(saved) is None
+
+
+def test_bm25_scores_equal_bm25s_own_scoring(seed_kb):
+    from ingest.lexical import tokenize
+
+    lex = seed_kb.lexical()
+    for question in [*QUESTIONS, "社工社工站社工"]:  # the last repeats tokens
+        tokens = [t for t in tokenize(question) if t in lex._bm25.vocab_dict]
+        expected = lex._bm25.get_scores(tokens)
+        assert lex.scores(tokens) == pytest.approx(expected, abs=1e-5), question
+
+
+class _NearestSpy:
+    """Records which Chroma filter each nearest-neighbour call of a store used."""
+
+    def __init__(self, store):
+        self.store, self.calls = store, []
+        self.nearest = store.nearest
+
+    def __call__(self, vector, k, ids=None, where=None):
+        self.calls.append("ids" if ids is not None else "where" if where else "none")
+        return self.nearest(vector, k, ids=ids, where=where)
+
+
+@pytest.mark.parametrize(
+    ("oversample", "max_ids", "path"),
+    [(5, 20_000, ["none"]), (1, 20_000, ["none", "ids"]), (1, 0, ["none", "where"])],
+)
+@pytest.mark.parametrize("region", ["甘肃", "唐山"])
+def test_filtered_dense_search_equals_chromas_filtered_query(
+    seed_kb, monkeypatch, oversample, max_ids, path, region
+):
+    import ingest.kb as kb_module
+
+    monkeypatch.setattr(kb_module, "OVERSAMPLE", oversample)
+    monkeypatch.setattr(kb_module, "MAX_ID_FILTER", max_ids)
+    spy = _NearestSpy(seed_kb.store)
+    monkeypatch.setattr(seed_kb.store, "nearest", spy)
+    question = "社会工作专业人才队伍建设的目标"
+    hits = seed_kb.search(question, k=10, filters={"region": region}, mode="dense")
+    assert spy.calls == path
+    vector = seed_kb.embedder.embed_query(question)
+    where = kb_module._where({"region": region})
+    expected = spy.nearest(vector, len(hits), where=where)
+    assert hits and [h.chunk.chunk_id for h in hits] == [cid for cid, _ in expected]
+    assert [h.score for h in hits] == pytest.approx([sim for _, sim in expected])
+
+
+def test_dense_hits_newer_than_the_chunk_table_come_from_chroma(seed_kb):
+    import time
+
+    from ingest.kb import KnowledgeBase
+    from ingest.lexical import LexicalIndex
+
+    full = seed_kb.lexical()
+    question = "唐山工会社会工作者证书补贴多少"
+    expected = seed_kb.search(question, k=5, mode="dense")
+    kb = KnowledgeBase(seed_kb.settings, embedder=seed_kb.embedder)
+    # A table as another process would hold it just before this one's ingest: the hits missing.
+    keep = [
+        row for row in range(len(full)) if full.ids[row] not in {h.chunk.chunk_id for h in expected}
+    ]
+    kb._lexical = LexicalIndex(
+        [full.ids[r] for r in keep],
+        [full.texts[r] for r in keep],
+        [full.metas[r] for r in keep],
+        full.version,
+    )
+    kb._checked_at = time.monotonic()
+    got = kb.search(question, k=5, mode="dense")
+    assert [(h.chunk, h.score) for h in got] == [(h.chunk, h.score) for h in expected]
+
+
+def test_filtered_dense_search_survives_chunks_deleted_by_another_process(seed_kb, monkeypatch):
+    import time
+
+    import ingest.kb as kb_module
+    from ingest.kb import KnowledgeBase
+    from ingest.lexical import LexicalIndex
+
+    monkeypatch.setattr(kb_module, "OVERSAMPLE", 1)
+    full = seed_kb.lexical()
+    question, filters = "社会工作专业人才队伍建设的目标", {"region": "唐山"}
+    expected = seed_kb.search(question, k=5, filters=filters, mode="dense")
+    kb = KnowledgeBase(seed_kb.settings, embedder=seed_kb.embedder)
+    # The table still holds a 唐山 chunk that Chroma no longer has; Chroma refuses unknown ids.
+    ghost = full.metas[full.ids.index(expected[0].chunk.chunk_id)]
+    kb._lexical = LexicalIndex(
+        [*full.ids, "deleted-elsewhere"],
+        [*full.texts, "已删除"],
+        [*full.metas, ghost],
+        full.version,
+    )
+    kb._checked_at = time.monotonic()
+    got = kb.search(question, k=5, filters=filters, mode="dense")
+    assert [h.chunk.chunk_id for h in got] == [h.chunk.chunk_id for h in expected]
