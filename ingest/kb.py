@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from pathlib import Path
@@ -53,7 +54,8 @@ class KnowledgeBase:
         self.store = VectorStore(settings, self.embedder)
         self._lexical: LexicalIndex | None = None
         self._checked_at = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the time of the last version check
+        self._build_lock = threading.Lock()  # one table build at a time
         self.weights = {"dense": 1.0, "lexical": settings.lexical_weight}
 
     @property
@@ -62,20 +64,53 @@ class KnowledgeBase:
         return self.settings.index_dir / f"lexical-{self.settings.collection}.pkl"
 
     def lexical(self, force_check: bool = False) -> LexicalIndex:
-        """The lexical index, rebuilt from Chroma whenever the collection's version changed."""
+        """The lexical index and chunk table, following the collection's version.
+
+        Once a process has a table, a change made elsewhere is picked up in the background and
+        searches go on from the old table meanwhile: rebuilding takes 35 s at 71k chunks, which
+        would otherwise stall every question. `force_check` waits for the current table.
+        """
         with self._lock:
-            now = time.monotonic()
-            if self._lexical and not force_check and now - self._checked_at < REFRESH_SECONDS:
-                return self._lexical
+            current, now = self._lexical, time.monotonic()
+            if current and not force_check and now - self._checked_at < REFRESH_SECONDS:
+                return current
             self._checked_at = now
+        if current and current.version == self.store.version():
+            return current
+        if current and not force_check:
+            self._refresh_in_background()
+            return current
+        return self._install()
+
+    def _install(self) -> LexicalIndex:
+        """Load or build the table of the collection's current version and serve from it.
+
+        One build at a time; the version is read inside, so a later build never installs an
+        older table.
+        """
+        with self._build_lock:
             version = self.store.version()
-            if self._lexical and self._lexical.version == version:
-                return self._lexical
-            cached = LexicalIndex.load(self.lexical_path)
-            if cached is None or cached.version != version:
-                cached = self.rebuild_lexical(version)
-            self._lexical = cached
-            return cached
+            current = self._lexical
+            if current and current.version == version:
+                return current  # built by whoever held the lock before
+            table = LexicalIndex.load(self.lexical_path)
+            if table is None or table.version != version:
+                table = self.rebuild_lexical(version)
+            self._lexical = table
+            return table
+
+    def _refresh_in_background(self) -> None:
+        """Start building the new table in a thread unless a build is under way."""
+        if self._build_lock.locked():
+            return
+
+        def refresh() -> None:
+            try:
+                self._install()
+            except Exception:  # the next check tries again; searches keep the old table
+                logging.getLogger(__name__).exception("lexical index refresh failed")
+
+        threading.Thread(target=refresh, name="lexical-refresh", daemon=True).start()
 
     def rebuild_lexical(self, version: str | None = None) -> LexicalIndex:
         """Derive the lexical index from what Chroma stores, and save it."""
@@ -109,7 +144,8 @@ class KnowledgeBase:
         allowed = lex.allowed(filters) if filters else None
         dense: list[tuple[Chunk, float]] = []
         lexical: list[tuple[Chunk, float]] = []
-        if mode in ("hybrid", "dense") and self.store.count():
+        # Chroma's count takes 13 ms at 70k chunks: asked only while the table is empty.
+        if mode in ("hybrid", "dense") and (len(lex) or self.store.count()):
             dense = self._dense(lex, self.embedder.embed_query(query), allowed, filters)
         if mode in ("hybrid", "lexical"):
             lexical = [(lex.chunk(row), s) for row, s in lex.search(query, CANDIDATES, allowed)]

@@ -221,3 +221,45 @@ def test_filtered_dense_search_survives_chunks_deleted_by_another_process(seed_k
     kb._checked_at = time.monotonic()
     got = kb.search(question, k=5, filters=filters, mode="dense")
     assert [h.chunk.chunk_id for h in got] == [h.chunk.chunk_id for h in expected]
+
+
+def test_questions_are_answered_from_the_old_table_while_a_change_is_indexed(
+    make_settings, shared_embedder, tmp_path, monkeypatch
+):
+    import threading
+    import time
+
+    from conftest import copy_seeds
+
+    from ingest.kb import KnowledgeBase
+    from ingest.pipeline import Ingestor
+
+    corpus = copy_seeds(tmp_path / "corpus", [TANGSHAN, GANSU])
+    writer = KnowledgeBase(make_settings(corpus_dir=corpus), embedder=shared_embedder)
+    Ingestor(writer, progress=False).run()
+    reader = KnowledgeBase(writer.settings, embedder=shared_embedder)  # another process
+    old = reader.lexical()
+    copy_seeds(corpus, [GUIZHOU])
+    Ingestor(writer, progress=False).run()
+    writer.lexical_path.unlink()  # as in server mode: the reader has to build its own
+    started, release = threading.Event(), threading.Event()
+    rebuild = reader.rebuild_lexical
+
+    def slow_rebuild(version=None):
+        started.set()
+        assert release.wait(60)
+        return rebuild(version)
+
+    monkeypatch.setattr(reader, "rebuild_lexical", slow_rebuild)
+    reader._checked_at = 0.0  # the next search checks the version
+    question = "黔西南州乡镇社工站覆盖率达到多少"
+    hits = reader.search(question, k=3, mode="lexical")
+    assert started.wait(10), "the changed collection is being indexed"
+    assert GUIZHOU not in {h.chunk.source for h in hits}
+    assert reader.search(question, k=3, mode="lexical") == hits  # not waiting for the build
+    release.set()
+    deadline = time.monotonic() + 60
+    while reader.lexical() is old and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert reader.search(question, k=1, mode="lexical")[0].chunk.source == GUIZHOU
+    assert reader.lexical().version == writer.store.version()
