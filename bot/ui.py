@@ -270,7 +270,7 @@ class _App:
             item = (items or [])[int(data.index)]
         except (AttributeError, IndexError, TypeError, ValueError):
             return gr.skip(), gr.skip()
-        doc = next((d for d in self.documents() if d["doc_id"] == item["doc_id"]), None)
+        doc = self.service.document(item["doc_id"])
         if doc is None:
             body = '<div class="sg-empty">这份文档已不在库中。</div>'
         else:
@@ -281,7 +281,7 @@ class _App:
     # -- library
     def show_document(self, doc_id: str | None) -> str:
         """The selected document, in full."""
-        doc = next((d for d in self.documents() if d["doc_id"] == doc_id), None)
+        doc = self.service.document(doc_id) if doc_id else None
         if doc is None:
             return '<div class="sg-empty">请选择一份文档。</div>'
         return document_html(doc)

@@ -98,9 +98,13 @@ class LexicalIndex:
             mask &= hit
         return mask
 
+    def doc_rows(self, doc_id: str) -> list[int]:
+        """Rows of a document's chunks in text order; none for an unknown document."""
+        return self._by_doc.get(doc_id, [])
+
     def following(self, doc_id: str, position: int, n: int) -> list[int]:
         """Rows of up to n chunks of a document that start at or after a character position."""
-        rows = self._by_doc.get(doc_id, [])
+        rows = self.doc_rows(doc_id)
         return [row for row in rows if int(self.metas[row]["start"]) >= position][:n]
 
     def search(
