@@ -263,3 +263,12 @@ def test_questions_are_answered_from_the_old_table_while_a_change_is_indexed(
         time.sleep(0.05)
     assert reader.search(question, k=1, mode="lexical")[0].chunk.source == GUIZHOU
     assert reader.lexical().version == writer.store.version()
+
+
+def test_chunks_are_indexed_with_the_tokens_a_query_of_their_text_gets(seed_kb):
+    from ingest.lexical import _tokens, tokenize
+
+    lex = seed_kb.lexical()
+    # Indexing skips normalising search_text again: that must not change a single token.
+    for meta in lex.metas:
+        assert _tokens(meta["search_text"]) == tokenize(meta["search_text"])
