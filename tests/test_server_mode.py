@@ -20,6 +20,7 @@ from conftest import (
     subprocess_env,
 )
 
+import ingest.kb as kb_module
 from ingest.check import check_index
 from ingest.kb import KnowledgeBase
 from ingest.pipeline import Ingestor
@@ -125,7 +126,7 @@ class Reader:
 
 
 def test_ingest_and_search_through_a_chroma_server(
-    tmp_path, chroma_server, make_settings, shared_embedder, seed_kb
+    tmp_path, chroma_server, make_settings, shared_embedder, seed_kb, monkeypatch
 ):
     corpus = copy_seeds(tmp_path / "corpus")
     settings = make_settings(corpus_dir=corpus, chroma_url=chroma_server)
@@ -139,6 +140,14 @@ def test_ingest_and_search_through_a_chroma_server(
     for mode in ("dense", "lexical", "hybrid"):
         hits = kb.search("唐山工会社会工作者证书补贴多少", k=3, mode=mode)
         assert hits[0].chunk.doc_id == "baozhi-heilongjiang-jiangsu-tangshan.txt#3", mode
+    # A region-filtered dense search asks the server among the allowed ids (forced here by
+    # taking no extra unfiltered neighbours) and finds what the server's metadata filter finds.
+    monkeypatch.setattr(kb_module, "OVERSAMPLE", 1)
+    question, region = "社会工作专业人才队伍建设的目标", {"region": "唐山"}
+    hits = kb.search(question, k=5, filters=region, mode="dense")
+    vector = kb.embedder.embed_query(question)
+    by_where = kb.store.nearest(vector, 5, where=kb_module._where(region))
+    assert hits and [h.chunk.chunk_id for h in hits] == [cid for cid, _ in by_where]
     assert check_index(settings, embedder=shared_embedder) == []
 
     # A second process on the same server, with a data dir of its own.
