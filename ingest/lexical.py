@@ -1,16 +1,16 @@
-"""The lexical index: BM25 over character bigrams (and Latin/number words) of normalised text."""
+"""The lexical index: BM25 over character bigrams (and Latin/number words) of normalised text,
+and the chunk table searches read texts and metadata from."""
 
 from __future__ import annotations
 
-import logging
 import os
 import pickle
 import re
 from pathlib import Path
 
-import bm25s
 import numpy as np
 
+from ingest.bm25 import BM25
 from ingest.normalize import normalize
 from ingest.schema import Chunk
 from ingest.store import chunk_from_record
@@ -21,17 +21,65 @@ _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?%?")
 
 def tokenize(text: str) -> list[str]:
     """Tokens of a text for BM25: bigrams of each Chinese run (or the lone character) and words."""
-    return _tokens(normalize(text))
-
-
-def _tokens(normalized: str) -> list[str]:
-    """tokenize() of a text already normalised (a chunk's search_text); a third of the time."""
-    text = normalized.lower()
+    text = normalize(text).lower()
     tokens: list[str] = []
     for run in _CJK_RUN.findall(text):
         tokens.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
     tokens.extend(_WORD.findall(text))
     return tokens
+
+
+# tokenize()'s tokens as integer keys, for the index: a Chinese bigram "ab" is
+# ord(a) * _PAIR + ord(b), a lone character its code point, a word -1 - its number in a
+# per-index word list, and a text without tokens gets _EMPTY once. A test holds the two together.
+_PAIR = 0x110000
+_EMPTY = 0
+_BATCH = 2000  # texts tokenised per numpy pass
+
+
+def _cjk_keys(text: str) -> tuple[np.ndarray, np.ndarray]:
+    """(position, key) of each Chinese token of a lower-cased normalised text, in text order."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    cp = cp.astype(np.int64)
+    cjk = (cp >= 0x3400) & (cp <= 0x9FFF)
+    before, after, following = np.zeros_like(cjk), np.zeros_like(cjk), np.zeros_like(cp)
+    before[1:], after[:-1], following[:-1] = cjk[:-1], cjk[1:], cp[1:]
+    pair = cjk & after  # a bigram starts here
+    alone = cjk & ~before & ~after  # a run of one character
+    at = np.flatnonzero(pair | alone)
+    return at, np.where(pair, cp * _PAIR + following, cp)[at]
+
+
+def _corpus_keys(texts: list[str], words: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(text number, key) of every token of normalised texts; numbers new words in `words`.
+
+    Numpy over batches of texts: tokenising 99k chunks into Python strings took most of a
+    minute and gigabytes; one pass over all of them at once still took a gigabyte.
+    """
+    docs, keys = [], []
+    for first in range(0, len(texts), _BATCH):
+        lowered = [t.lower() for t in texts[first : first + _BATCH]]
+        starts = np.cumsum([0] + [len(t) + 1 for t in lowered[:-1]])
+        # A newline ends a Chinese run, so no bigram spans two texts.
+        at, cjk = _cjk_keys("\n".join(lowered))
+        word_docs, word_keys = [], []
+        for i, text in enumerate(lowered, start=first):
+            for word in _WORD.findall(text):
+                word_docs.append(i)
+                word_keys.append(-1 - words.setdefault(word, len(words)))
+        docs += [np.searchsorted(starts, at, side="right") - 1 + first, np.array(word_docs)]
+        keys += [cjk, np.array(word_keys, dtype=np.int64)]
+    doc = np.concatenate(docs or [np.array([])]).astype(np.int64)
+    key = np.concatenate(keys or [np.array([])]).astype(np.int64)
+    empty = np.flatnonzero(np.bincount(doc, minlength=len(texts)) == 0)
+    return np.concatenate([doc, empty]), np.concatenate([key, np.full(len(empty), _EMPTY)])
+
+
+def _query_keys(query: str, words: dict[str, int]) -> np.ndarray:
+    """Keys of a query's tokens (repeats kept); words the index never saw are left out."""
+    text = normalize(query).lower()
+    known = [-1 - words[w] for w in _WORD.findall(text) if w in words]
+    return np.concatenate([_cjk_keys(text)[1], np.array(known, dtype=np.int64)])
 
 
 # Metadata fields searches filter on; each gets a value -> rows map when the index is built.
@@ -47,7 +95,7 @@ class LexicalIndex:
     """
 
     # Bump when the pickled attributes change: an index saved by older code is then rebuilt.
-    FORMAT = 3
+    FORMAT = 4
 
     def __init__(self, ids: list[str], texts: list[str], metas: list[dict], version: str) -> None:
         self.format = self.FORMAT
@@ -66,11 +114,9 @@ class LexicalIndex:
             doc: sorted(rows, key=lambda row: int(metas[row]["start"]))
             for doc, rows in self._rows["doc_id"].items()
         }
-        logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs each build at DEBUG
-        self._bm25 = bm25s.BM25()
-        corpus = [_tokens(m["search_text"]) or ["<empty>"] for m in metas]
-        if corpus:
-            self._bm25.index(corpus, show_progress=False)
+        self._words: dict[str, int] = {}
+        docs, keys = _corpus_keys([m["search_text"] for m in metas], self._words)
+        self._bm25 = BM25(docs, keys, len(ids))
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -116,31 +162,16 @@ class LexicalIndex:
         self, query: str, k: int, allowed: np.ndarray | None = None
     ) -> list[tuple[int, float]]:
         """(row, score) of the best k rows, optionally only among rows where `allowed` is true."""
-        vocab = self._bm25.vocab_dict
-        tokens = [t for t in tokenize(query) if t in vocab]
-        if not self.ids or not tokens or k < 1:
+        terms = self._bm25.terms(_query_keys(query, self._words))
+        if not self.ids or not len(terms) or k < 1:
             return []
-        scores = self.scores(tokens)
+        scores = self._bm25.scores(terms)
         if allowed is not None:
             scores[~allowed] = 0.0
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.lexsort((top, -scores[top]))]  # by score, ties by row: deterministic
         return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
-
-    def scores(self, tokens: list[str]) -> np.ndarray:
-        """The BM25 score of every row for known query tokens (a repeated token counts twice).
-
-        The sum of each token's precomputed column of bm25s' index. bm25s' own get_scores adds
-        them with np.add.at, which took 15 ms a query at 70k chunks; one bincount over the
-        concatenated posting lists takes 1 ms and gives the same sums (a test compares them).
-        """
-        csc = self._bm25.scores
-        indptr, indices, data = csc["indptr"], csc["indices"], csc["data"]
-        postings = np.concatenate(
-            [np.arange(indptr[t], indptr[t + 1]) for t in self._bm25.get_tokens_ids(tokens)]
-        )
-        return np.bincount(indices[postings], weights=data[postings], minlength=len(self.ids))
 
     def save(self, path: Path) -> None:
         """Write to `path` atomically (a killed write leaves the old file or none)."""

@@ -127,14 +127,39 @@ def test_lexical_index_saved_by_older_code_is_rebuilt(tmp_path, seed_kb):
     assert LexicalIndex.load(saved) is None
 
 
-def test_bm25_scores_equal_bm25s_own_scoring(seed_kb):
-    from ingest.lexical import tokenize
+def test_bm25_scores_equal_those_of_the_bm25s_library(seed_kb):
+    import bm25s
+
+    from ingest.lexical import _query_keys, tokenize
 
     lex = seed_kb.lexical()
-    for question in [*QUESTIONS, "社工社工站社工"]:  # the last repeats tokens
-        tokens = [t for t in tokenize(question) if t in lex._bm25.vocab_dict]
-        expected = lex._bm25.get_scores(tokens)
-        assert lex.scores(tokens) == pytest.approx(expected, abs=1e-5), question
+    reference = bm25s.BM25()  # Lucene's BM25, k1 1.5, b 0.75, over the same tokens
+    reference.index([tokenize(m["search_text"]) or ["<empty>"] for m in lex.metas])
+    for question in [*QUESTIONS, "社工社工站社工", "2021年 CBD 3.91万 社区"]:  # repeats, words
+        tokens = [t for t in tokenize(question) if t in reference.vocab_dict]
+        ours = lex._bm25.scores(lex._bm25.terms(_query_keys(question, lex._words)))
+        assert ours == pytest.approx(reference.get_scores(tokens), abs=1e-5), question
+
+
+def test_index_keys_are_the_tokens_of_tokenize(seed_kb, monkeypatch):
+    from collections import Counter
+
+    import ingest.lexical
+    from ingest.lexical import _corpus_keys, tokenize
+
+    monkeypatch.setattr(ingest.lexical, "_BATCH", 7)  # texts go through in several batches
+
+    def key(token: str, words: dict[str, int]) -> int:
+        if "\u3400" <= token[0] <= "\u9fff":
+            return ord(token[0]) if len(token) == 1 else ord(token[0]) * 0x110000 + ord(token[1])
+        return -1 - words[token]
+
+    texts = [m["search_text"] for m in seed_kb.lexical().metas] + ["ABC 12 社", "", "。"]
+    words: dict[str, int] = {}
+    docs, keys = _corpus_keys(texts, words)
+    for i, text in enumerate(texts):
+        expected = Counter(key(t, words) for t in tokenize(text)) or Counter({0: 1})
+        assert Counter(keys[docs == i].tolist()) == expected, text[:30]
 
 
 class _NearestSpy:
@@ -265,10 +290,8 @@ def test_questions_are_answered_from_the_old_table_while_a_change_is_indexed(
     assert reader.lexical().version == writer.store.version()
 
 
-def test_chunks_are_indexed_with_the_tokens_a_query_of_their_text_gets(seed_kb):
-    from ingest.lexical import _tokens, tokenize
+def test_an_empty_lexical_index_finds_nothing():
+    from ingest.lexical import LexicalIndex
 
-    lex = seed_kb.lexical()
-    # Indexing skips normalising search_text again: that must not change a single token.
-    for meta in lex.metas:
-        assert _tokens(meta["search_text"]) == tokenize(meta["search_text"])
+    empty = LexicalIndex([], [], [], "0")
+    assert len(empty) == 0 and empty.search("社工站 2021", 5) == []
