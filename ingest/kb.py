@@ -95,6 +95,7 @@ class KnowledgeBase:
                 return current  # built by whoever held the lock before
             table = LexicalIndex.load(self.lexical_path)
             if table is None or table.version != version:
+                table = None  # a stale table let go before building: 1 GiB at 100k chunks
                 table = self.rebuild_lexical(version)
             self._lexical = table
             return table
