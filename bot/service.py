@@ -12,6 +12,7 @@ from ingest.kb import KnowledgeBase
 from ingest.lexical import LexicalIndex
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import Settings
+from ingest.store import META_FIELDS
 
 
 class QAService:
@@ -71,7 +72,7 @@ class QAService:
         return len(ids)
 
 
-_DOC_FIELDS = ("doc_id", "source", "title", "issuer", "doc_number", "province", "city", "date")
+_DOC_FIELDS = ("doc_id", "source", *META_FIELDS)
 
 
 def _document(lex: LexicalIndex, doc_id: str) -> dict:

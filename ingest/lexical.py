@@ -15,7 +15,9 @@ from ingest.normalize import normalize
 from ingest.schema import Chunk
 from ingest.store import chunk_from_record
 
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+# The characters that make Chinese tokens, in tokenize()'s regex and in the index's numpy pass.
+_CJK_FIRST, _CJK_LAST = 0x3400, 0x9FFF
+_CJK_RUN = re.compile(f"[{chr(_CJK_FIRST)}-{chr(_CJK_LAST)}]+")
 _WORD = re.compile(r"[a-z0-9]+(?:\.[0-9]+)?%?")
 
 
@@ -30,18 +32,23 @@ def tokenize(text: str) -> list[str]:
 
 
 # tokenize()'s tokens as integer keys, for the index: a Chinese bigram "ab" is
-# ord(a) * _PAIR + ord(b), a lone character its code point, a word -1 - its number in a
-# per-index word list, and a text without tokens gets _EMPTY once. A test holds the two together.
+# ord(a) * _PAIR + ord(b), a lone character its code point, a word _word_key(its number in a
+# per-index word list), and a text without tokens gets _EMPTY once. A test holds the two together.
 _PAIR = 0x110000
 _EMPTY = 0
 _BATCH = 2000  # texts tokenised per numpy pass
+
+
+def _word_key(number: int) -> int:
+    """The key of the word numbered `number`: negative, so apart from every Chinese key."""
+    return -1 - number
 
 
 def _cjk_keys(text: str) -> tuple[np.ndarray, np.ndarray]:
     """(position, key) of each Chinese token of a lower-cased normalised text, in text order."""
     cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     cp = cp.astype(np.int64)
-    cjk = (cp >= 0x3400) & (cp <= 0x9FFF)
+    cjk = (cp >= _CJK_FIRST) & (cp <= _CJK_LAST)
     before, after, following = np.zeros_like(cjk), np.zeros_like(cjk), np.zeros_like(cp)
     before[1:], after[:-1], following[:-1] = cjk[:-1], cjk[1:], cp[1:]
     pair = cjk & after  # a bigram starts here
@@ -66,11 +73,14 @@ def _corpus_keys(texts: list[str], words: dict[str, int]) -> tuple[np.ndarray, n
         for i, text in enumerate(lowered, start=first):
             for word in _WORD.findall(text):
                 word_docs.append(i)
-                word_keys.append(-1 - words.setdefault(word, len(words)))
-        docs += [np.searchsorted(starts, at, side="right") - 1 + first, np.array(word_docs)]
+                word_keys.append(_word_key(words.setdefault(word, len(words))))
+        docs += [
+            np.searchsorted(starts, at, side="right") - 1 + first,
+            np.array(word_docs, dtype=np.int64),
+        ]
         keys += [cjk, np.array(word_keys, dtype=np.int64)]
-    doc = np.concatenate(docs or [np.array([])]).astype(np.int64)
-    key = np.concatenate(keys or [np.array([])]).astype(np.int64)
+    none = [np.zeros(0, dtype=np.int64)]  # no texts at all
+    doc, key = np.concatenate(docs or none), np.concatenate(keys or none)
     empty = np.flatnonzero(np.bincount(doc, minlength=len(texts)) == 0)
     return np.concatenate([doc, empty]), np.concatenate([key, np.full(len(empty), _EMPTY)])
 
@@ -78,7 +88,7 @@ def _corpus_keys(texts: list[str], words: dict[str, int]) -> tuple[np.ndarray, n
 def _query_keys(query: str, words: dict[str, int]) -> np.ndarray:
     """Keys of a query's tokens (repeats kept); words the index never saw are left out."""
     text = normalize(query).lower()
-    known = [-1 - words[w] for w in _WORD.findall(text) if w in words]
+    known = [_word_key(words[w]) for w in _WORD.findall(text) if w in words]
     return np.concatenate([_cjk_keys(text)[1], np.array(known, dtype=np.int64)])
 
 

@@ -15,7 +15,8 @@ from ingest.offline import go_offline
 from ingest.schema import Chunk, DocMeta
 from ingest.settings import Settings
 
-_META_FIELDS = ("title", "issuer", "doc_number", "province", "city", "date")
+# Document metadata stored with each chunk.
+META_FIELDS = ("title", "issuer", "doc_number", "province", "city", "date")
 VERSION_KEY = "shegong_version"
 EMBEDDER_KEY = "shegong_embedder"  # which model (and backend) made the stored vectors
 PAGE = 2000
@@ -26,7 +27,7 @@ READ_PAGE = 10_000
 
 def chunk_metadata(chunk: Chunk, file_hash: str, n_chunks: int) -> dict:
     """What Chroma stores beside a chunk's text: enough to rebuild the chunk and its file state."""
-    meta = {name: getattr(chunk.meta, name) for name in _META_FIELDS}
+    meta = {name: getattr(chunk.meta, name) for name in META_FIELDS}
     return meta | {
         "doc_id": chunk.doc_id,
         "source": chunk.source,
@@ -50,7 +51,7 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         section=meta["section"],
         start=int(meta["start"]),
         end=int(meta["end"]),
-        meta=DocMeta(**{name: str(meta.get(name, "")) for name in _META_FIELDS}),
+        meta=DocMeta(**{name: str(meta.get(name, "")) for name in META_FIELDS}),
     )
 
 
