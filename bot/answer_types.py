@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from ingest.schema import Evidence
+from ingest.schema import DocMeta, Evidence
+
+
+def source_fields(meta: DocMeta) -> dict[str, str]:
+    """What every citation and retrieved item says of its document (empty when unknown)."""
+    return {
+        "region": meta.region,
+        "doc_number": meta.doc_number,
+        "issuer": meta.issuer,
+        "date": meta.date,
+    }
 
 
 @dataclass(frozen=True)
@@ -20,11 +30,13 @@ class Citation:
     quote: str  # exact substring of `text` that the answer relies on
     region: str = ""
     doc_number: str = ""
+    issuer: str = ""
+    date: str = ""
 
 
 @dataclass
 class Answer:
-    """The chain's result; `to_json` gives the `shegong ask --json` contract of DESIGN.md."""
+    """The chain's result; `to_json` gives the `shegong ask --json` contract (docs/contracts.md)."""
 
     question: str
     answer: str
@@ -35,16 +47,17 @@ class Answer:
     standalone_question: str = ""  # the follow-up rewritten with its history
     warnings: list[str] = field(default_factory=list)  # e.g. "LLM unavailable, extractive used"
 
+    def citation_dicts(self) -> list[dict]:
+        """Every citation as a plain dict (with its document's region, number, issuer, date)."""
+        return [asdict(c) for c in self.citations]
+
     def to_json(self) -> dict:
         """The JSON object that `shegong ask --json` prints and the evaluation reads."""
         return {
             "question": self.question,
             "answer": self.answer,
             "refused": self.refused,
-            "citations": [
-                {k: v for k, v in asdict(c).items() if k not in ("region", "doc_number")}
-                for c in self.citations
-            ],
+            "citations": self.citation_dicts(),
             "retrieved": [
                 {
                     "rank": e.rank,
@@ -53,6 +66,7 @@ class Answer:
                     "section": e.chunk.section,
                     "text": e.chunk.text,
                     "score": round(e.score, 6),
+                    **source_fields(e.chunk.meta),
                 }
                 for e in self.evidence
             ],

@@ -6,7 +6,6 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -42,11 +41,6 @@ def split_messages(messages: list[dict]) -> tuple[str, list[dict]]:
     if last < 0 or not turns[last]["content"].strip():
         return "", []
     return turns[last]["content"], turns[:last]
-
-
-def citation_dicts(answer: Answer) -> list[dict]:
-    """Every citation of an answer as a plain dict (region and document number included)."""
-    return [asdict(c) for c in answer.citations]
 
 
 def _error(status: int, message: str, kind: str = "invalid_request_error") -> JSONResponse:
@@ -108,7 +102,7 @@ def make_router(service: QAService) -> APIRouter:
                     }
                 ],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "citations": citation_dicts(answer),
+                "citations": answer.citation_dicts(),
                 "refused": answer.refused,
             }
         )
@@ -135,7 +129,7 @@ def _stream(
                 rest = part.answer[len(sent) :] if part.answer.startswith(sent) else ""
                 if rest:
                     yield piece({"content": rest})
-                yield piece({}, "stop", citations=citation_dicts(part), refused=part.refused)
+                yield piece({}, "stop", citations=part.citation_dicts(), refused=part.refused)
                 break
             sent += part
             yield piece({"content": part})

@@ -17,6 +17,7 @@ from bot.llm import LLMAnswerer, LLMError
 from bot.question import Question, analyse
 from bot.retrieve import retrieve
 from ingest.kb import KnowledgeBase
+from ingest.punct import COLON
 from ingest.schema import Evidence
 from ingest.settings import Settings
 
@@ -91,7 +92,7 @@ class AnswerChain(Runnable[dict, Answer]):
         extra: list[Evidence] = []
         have: set[str] = set()
         for e in evidence[:LIST_SOURCES]:
-            if not e.chunk.text.rstrip().endswith((":", ":")):
+            if not e.chunk.text.rstrip().endswith(tuple(COLON)):
                 continue
             for chunk in self.kb.following(e.chunk, LIST_CONTINUATION):
                 if chunk.chunk_id not in have:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 
-from bot.answer_types import Citation
+from bot.answer_types import Citation, source_fields
 from bot.sentences import Sentence, split_sentences
 from ingest.lexical import tokenize
+from ingest.punct import SENTENCE
 from ingest.schema import Evidence
 
 _MARKER = re.compile(r"\[(\d{1,2})\]")
-_ANSWER_SENTENCE = re.compile(r"[^。!?;!?;\n]+(?:[。!?;!?;]+)?(?:\s*\[\d{1,2}\])*")
+# An answer sentence: a sentence and the [n] markers after it.
+_ANSWER_SENTENCE = re.compile(rf"{SENTENCE.pattern}(?:\s*\[\d{{1,2}}\])*")
 # An LLM sentence whose bigrams overlap a cited chunk less than this is flagged as unsupported.
 MIN_SUPPORT = 0.3
 
@@ -29,8 +31,7 @@ def citation(n: int, evidence: Evidence, quote: str) -> Citation:
         section=chunk.section,
         text=chunk.text,
         quote=quote,
-        region=chunk.meta.region,
-        doc_number=chunk.meta.doc_number,
+        **source_fields(chunk.meta),
     )
 
 

@@ -42,7 +42,8 @@ def _print_answer(answer: dict) -> None:
     if answer["citations"]:
         print("\n来源:")
     for c in answer["citations"]:
-        print(f"[{c['n']}] {c['title'] or c['source']}  ({c['section']})")
+        about = " · ".join(c[k] for k in ("region", "doc_number", "issuer", "date") if c.get(k))
+        print(f"[{c['n']}] {c['title'] or c['source']}  ({c['section']})  {about}".rstrip())
         print(f"    “{c['quote']}”")
     for w in answer.get("warnings", []):
         print(f"提示:{w}", file=sys.stderr)
@@ -92,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", help="提问,输出答案和来源")
     p.add_argument("question")
-    p.add_argument("--json", action="store_true", help="print the DESIGN.md JSON object")
+    p.add_argument("--json", action="store_true", help="print the JSON object of docs/contracts.md")
     p.add_argument("--region", help="only documents of this province or city, e.g. 甘肃")
     p.add_argument("--history", help='earlier turns as JSON: [{"role": "user", "content": …}]')
     p.set_defaults(run=_ask)

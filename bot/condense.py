@@ -32,7 +32,7 @@ def condense_by_rules(question: str, history: list[dict]) -> str:
     question = question.strip()
     if not previous or not (_FOLLOW_UP.match(question) or len(normalize(question)) <= _SHORT):
         return question
-    rest = re.sub(r"[那么呢吗??!!。,,\s]", "", normalize(question))
+    rest = re.sub(r"[那么呢吗\W]", "", normalize(question))
     swapped = normalize(previous)
     # "那黑龙江呢?" after "甘肃的持证社工目标是多少?": the same question about another region
     # (or, "那到2023年呢?", another year).

@@ -17,6 +17,7 @@ from bot.sentences import (
 )
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
+from ingest.punct import COLON
 from ingest.schema import Evidence
 
 # Evidence chunks the answerer reads, and how much an answer may quote.
@@ -77,7 +78,7 @@ def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]
     same_chunk.sort(key=lambda s: (s.evidence.chunk.start, s.index))
     # A chunk may be both retrieved and a continuation: keep each sentence once.
     same_chunk = list({(s.evidence.chunk.chunk_id, s.index): s for s in same_chunk}.values())
-    opens_list = best.text.rstrip().endswith((":", ":"))
+    opens_list = best.text.rstrip().endswith(tuple(COLON))
     if opens_list or (q.qtype == "list" and is_enumeration(best.text)):
         # "…以下五个方面:" or "一是…": the answer is the items' own opening sentences
         # (第一,…。 二是…。), skipping the explanations between them.

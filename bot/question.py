@@ -10,6 +10,7 @@ import rjieba
 
 from ingest.clean import DOC_NUMBER
 from ingest.normalize import normalize
+from ingest.punct import CLAUSE_SEP, CLOSING_QUOTES, OPENING_QUOTES
 from ingest.regions import provinces_in
 
 QType = Literal["number", "list", "definition", "requirement", "comparison", "general"]
@@ -82,7 +83,7 @@ def _definition_subject(search: str) -> str:
     subject = (m.group(1) or m.group(2)) if m else ""
     if len(subject) > MAX_SUBJECT_CHARS:  # a whole clause, not a term being defined
         return ""
-    return re.sub(r'^[\s,,::“”"]+|[\s,,::“”"]+$', "", subject)
+    return subject.strip(" \t" + CLAUSE_SEP + OPENING_QUOTES + CLOSING_QUOTES + '"')
 
 
 def analyse(text: str) -> Question:

@@ -9,19 +9,18 @@ from bot.question import Question
 from ingest.headings import parse_heading
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
+from ingest.punct import CLOSE_BRACKET_CLASS, COMMA, OPEN_BRACKET_CLASS, SENTENCE
 from ingest.schema import Evidence
 
-# A sentence ends at 。!?; (either width) or a line break, after any closing quotes.
-_SENTENCE = re.compile(r"[^。!?;!?;\n]+(?:[。!?;!?;]+[”’」』)]*)?")
 _NUMBER = re.compile(
     r"\d+(?:\.\d+)?\s*(?:%|万|个|人|名|家|元|年|月|日|次|项|所|支|学时|小时|天|户)"
     r"|[一二三四五六七八九十百千万两]+(?:万人|个|名|家|项|类|年)"
 )
 _ENUMERATION = re.compile(
-    r"^(?:第[一二三四五六七八九十]+[,,、]|[一二三四五六七八九十]+是|"
-    r"[((][一二三四五六七八九十]+[))]|\d+[、.])"
+    rf"^(?:第[一二三四五六七八九十]+[{COMMA}、]|[一二三四五六七八九十]+是|"
+    rf"{OPEN_BRACKET_CLASS}[一二三四五六七八九十]+{CLOSE_BRACKET_CLASS}|\d+[、.])"
 )
-_DEFINITION = re.compile(r"是指|是[^,。]{2,40}的(?:职业|工作|活动|过程|专业)|指的是|定义")
+_DEFINITION = re.compile(rf"是指|是[^{COMMA}。]{{2,40}}的(?:职业|工作|活动|过程|专业)|指的是|定义")
 _REQUIREMENT = re.compile(r"要|应|须|必须|不得|不少于|不低于|达到|具备|条件|标准")
 
 
@@ -63,7 +62,7 @@ def split_sentences(evidence: Evidence) -> list[Sentence]:
     text = evidence.chunk.text
     return [
         Sentence(evidence, m.start(), m.end(), m.group().strip(), i)
-        for i, m in enumerate(_SENTENCE.finditer(text))
+        for i, m in enumerate(SENTENCE.finditer(text))
         if m.group().strip() and not _is_heading(m.group().strip())
     ]
 

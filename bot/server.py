@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import sys
 import threading
 import time
@@ -43,7 +44,7 @@ def create_app(service: QAService) -> FastAPI:
 
 
 def _warm_up(service: QAService, started: float) -> None:
-    """Ask one question so the embedding model is loaded before the first visitor asks."""
+    """Ask one question so the embedding model and the index are loaded before anyone asks."""
     try:
         service.ask("社会工作")
     except Exception as err:  # a broken index must not take the UI down
@@ -53,11 +54,27 @@ def _warm_up(service: QAService, started: float) -> None:
     print(f"shegong: model warm {took:.1f} s after start", file=sys.stderr, flush=True)
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Build the service and run the app with uvicorn until interrupted.
+def _announce_ready(host: str, port: int, started: float) -> None:
+    """Print the ready line once the port accepts connections (the model is warm by then)."""
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)
+    took = time.perf_counter() - started
+    print(
+        f"shegong: ready at http://{host}:{port} ({took:.1f} s after start; model warm)",
+        file=sys.stderr,
+        flush=True,
+    )
 
-    The model warms up in a background thread while the server starts; a question asked in
-    the meantime simply waits for it."""
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Build the service, warm the model, then run the app with uvicorn until interrupted.
+
+    The port opens only after the warm-up question: whoever can connect gets an answer at once,
+    and "shegong: ready at …" is printed when it does."""
     started = time.perf_counter()
     go_offline()
     import uvicorn
@@ -66,7 +83,8 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
 
     service = QAService(settings)
     app = create_app(service)
-    threading.Thread(target=_warm_up, args=(service, started), daemon=True).start()
     took = time.perf_counter() - started
     print(f"shegong: app built {took:.1f} s after start", file=sys.stderr, flush=True)
+    _warm_up(service, started)
+    threading.Thread(target=_announce_ready, args=(host, port, started), daemon=True).start()
     uvicorn.run(app, host=host, port=port, log_level="info")

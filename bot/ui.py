@@ -30,7 +30,6 @@ from bot.ui_render import (
     feedback_rows,
     region_choices,
     sanitize_filename,
-    source_items,
     sources_html,
 )
 
@@ -217,7 +216,7 @@ class _App:
             return
         if answer is None:
             return
-        items = source_items(answer)
+        items = answer.citation_dicts()
         chat[-1] = {"role": "assistant", "content": answer_markup(answer.answer, len(items))}
         history = [
             *(history or []),

@@ -53,26 +53,9 @@ def highlight(text: str, quote: str, mark_id: str = "") -> str:
     return f"{esc(text[:pos])}<mark{ident}>{esc(quote)}</mark>{esc(text[end:])}"
 
 
-def source_items(answer: Answer) -> list[dict]:
-    """The cards to show for an answer: its citations as plain dicts."""
-    return [
-        {
-            "n": c.n,
-            "doc_id": c.doc_id,
-            "title": c.title,
-            "source": c.source,
-            "section": c.section,
-            "text": c.text,
-            "quote": c.quote,
-            "region": c.region,
-            "doc_number": c.doc_number,
-        }
-        for c in answer.citations
-    ]
-
-
 def _card(item: dict, index: int) -> str:
-    meta = " · ".join(esc(v) for v in (item.get("region"), item.get("doc_number")) if v)
+    fields = ("region", "doc_number", "issuer", "date")
+    meta = " · ".join(esc(item[k]) for k in fields if item.get(k))
     section = esc(item.get("section") or "")
     title = esc(item.get("title") or item.get("source") or "")
     return (

@@ -8,7 +8,6 @@ cleaning, structure-aware splitting, hybrid search and the answerer buy.
 
 from __future__ import annotations
 
-import re
 import time
 import uuid
 from pathlib import Path
@@ -21,8 +20,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.embed import Embedder
 from ingest.lexical import tokenize
-
-_SENTENCE = re.compile(r"[^。!?;!?;\n]+[。!?;!?;]?")
+from ingest.punct import SENTENCE
 
 
 class NaiveBaseline:
@@ -51,7 +49,7 @@ class NaiveBaseline:
         q = set(tokenize(question))
         best, best_doc, best_score = "", None, -1.0
         for doc in hits:
-            for sentence in _SENTENCE.findall(doc.page_content):
+            for sentence in (m.group() for m in SENTENCE.finditer(doc.page_content)):
                 score = len(q & set(tokenize(sentence))) / (1 + len(q))
                 if score > best_score:
                     best, best_doc, best_score = sentence.strip(), doc, score

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from ingest.clean import KICKER, join_paragraphs
 from ingest.headings import parse_heading
+from ingest.punct import CLOSE_BRACKET_CLASS, COLON_CLASS, OPEN_BRACKET_CLASS, SENTENCE_END_CLASS
 
-_BYLINE_END = re.compile(r"^[((]据(.+?)[))]$")
+_BYLINE_END = re.compile(rf"^{OPEN_BRACKET_CLASS}据(.+?){CLOSE_BRACKET_CLASS}$")
 _CHAPTER = 10  # heading level of 第X篇
-_SENTENCE = re.compile(r"[。;!?]")
+_SENTENCE = re.compile(SENTENCE_END_CLASS)
 MAX_TITLE_CHARS = 60
 
 
@@ -59,7 +60,7 @@ def _title(paragraphs: list[str]) -> str:
     first = paragraphs[0]
     heading = parse_heading(first)
     if heading and heading.level == _CHAPTER:
-        return re.sub(r"^第.{1,3}篇[::]?", "", first).strip()
+        return re.sub(rf"^第.{{1,3}}篇{COLON_CLASS}?", "", first).strip()
     if heading and first.startswith("#"):
         return heading.title
     if KICKER.fullmatch(first) and len(paragraphs) > 1:  # "黑龙江:" then the headline

@@ -8,28 +8,38 @@ import rjieba
 
 from ingest.headings import HeadingTracker, parse_heading
 from ingest.normalize import remove_pinyin_artifacts
+from ingest.punct import (
+    CJK,
+    CLAUSE_SEP,
+    COLON_CLASS,
+    COMMA,
+    LINE_COMPLETE,
+    OPEN_BRACKET_CLASS,
+    SENTENCE_END,
+    SENTENCE_END_CLASS,
+    char_class,
+)
 
 # "09版" alone on a line, or ending a headline of another page: "…服务体系 08版".
 _PAGE_MARKER = re.compile(r"(^|\s)\d{1,2}版$")
-_CJK = r"\u3400-\u9fff"
 _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
-# Half-width punctuation right after a Chinese character reads as a typo: use the full-width form.
-_TO_FULL = {",": ",", ";": ";", ":": ":", "?": "?", "!": "!"}
-_HALF_PUNCT_AFTER_CJK = re.compile(rf"(?<=[{_CJK}”」)])([,;:?!])(?!\d)")
-_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK},。、;:”“])[ \t\u3000]+(?=[{_CJK},。、;:“”])")
+# Spaces between Chinese characters and marks are layout, not words: "社会 工作" -> "社会工作".
+_JOINS = re.escape(SENTENCE_END + CLAUSE_SEP + "“”")
+_SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK}{_JOINS}])[ \t\u3000]+(?=[{CJK}{_JOINS}])")
 # Sentence-final (or clause-final) characters: a line ending in one of them is complete.
-_LINE_COMPLETE = re.compile(r"[。!?;:!?;:”」』)\])…]$")
+_LINE_COMPLETE = re.compile(char_class(LINE_COMPLETE) + "$")
 # A kicker line that opens a newspaper report: "黑龙江:" or "北京:深化联席会议机制…".
-KICKER = re.compile(rf"[{_CJK}]{{2,8}}[::]")
+KICKER = re.compile(rf"[{CJK}]{{2,8}}{COLON_CLASS}")
 # Join a short line to the next only when a word runs across the break ("社会服\n务体系").
 _WORD_WINDOW = 4
 LONG_LINE = 20
 
 
 def fix_width(line: str) -> str:
-    """Full-width letters and digits to half-width; ASCII punctuation after Chinese to full."""
+    """Full-width letters and digits to half-width; layout spaces between Chinese removed.
+
+    Punctuation keeps the width the document wrote: every rule reads both (ingest/punct.py)."""
     line = _FULLWIDTH_ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), line)
-    line = _HALF_PUNCT_AFTER_CJK.sub(lambda m: _TO_FULL[m.group(1)], line)
     return _SPACE_BETWEEN_CJK.sub("", line)
 
 
@@ -58,7 +68,7 @@ def _drop_page_debris(lines: list[str]) -> list[str]:
 
 
 def _is_headline_fragment(line: str) -> bool:
-    return len(line) <= 40 and not re.search(r"[。;!?]", line)
+    return len(line) <= 40 and not re.search(SENTENCE_END_CLASS, line)
 
 
 def _word_crosses(left: str, right: str) -> bool:
@@ -73,8 +83,8 @@ def _word_crosses(left: str, right: str) -> bool:
 
 
 # Lines that always open a block of their own: headings, bylines, sources, numbered items.
-_NEW_BLOCK = re.compile(r"^(#|■|\(据|据介绍|来源:|\d{1,2}、|【)")
-DOC_NUMBER = re.compile(rf"[{_CJK}]{{1,8}}〔\d{{4}}〕\s*\d+\s*号")
+_NEW_BLOCK = re.compile(rf"^(#|■|{OPEN_BRACKET_CLASS}据|据介绍|来源{COLON_CLASS}|\d{{1,2}}、|【)")
+DOC_NUMBER = re.compile(rf"[{CJK}]{{1,8}}[〔\[［(（]\d{{4}}[〕\]］)）]\s*\d+\s*号")
 # Web-page chrome copied along with the text: "【收藏】【打印】".
 _CHROME = re.compile(r"^(【[^】]{1,4}】\s*)+$")
 
@@ -103,7 +113,7 @@ def _continues(paragraphs: list[str], line: str, tracker: HeadingTracker) -> boo
         return False
     if KICKER.match(line) or _NEW_BLOCK.match(line) or DOC_NUMBER.fullmatch(line):
         return False
-    mid_sentence = len(prev) >= LONG_LINE or bool(re.search(r"[,、]", prev))
+    mid_sentence = len(prev) >= LONG_LINE or bool(re.search(char_class(COMMA + "、"), prev))
     return mid_sentence or _word_crosses(prev, line)
 
 

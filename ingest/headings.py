@@ -5,6 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.punct import (
+    CLOSE_BRACKET_CLASS,
+    COLON,
+    COMMA,
+    OPEN_BRACKET_CLASS,
+    SENTENCE_END_CLASS,
+    char_class,
+)
+
 _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 _CN_NUM = "[一二三四五六七八九十百零〇]+"
@@ -14,13 +23,13 @@ _PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     (10, re.compile(rf"^第({_CN_NUM})篇")),
     (20, re.compile(rf"^第({_CN_NUM})章")),
     (30, re.compile(rf"^({_CN_NUM})、")),
-    (40, re.compile(rf"^[((]({_CN_NUM})[))]")),
+    (40, re.compile(rf"^{OPEN_BRACKET_CLASS}({_CN_NUM}){CLOSE_BRACKET_CLASS}")),
     (50, re.compile(rf"^第({_CN_NUM})条")),
-    (60, re.compile(rf"^第({_CN_NUM})[,,、::]")),
+    (60, re.compile(rf"^第({_CN_NUM})" + char_class(COMMA + "、" + COLON))),
 ]
 _MARKDOWN = re.compile(r"^(#{1,6})\s+(.+)$")
 # A heading's own text ends at the first full stop (or colon/comma for 第一, style items).
-_HEADING_END = re.compile(r"[。!?;!?;]")
+_HEADING_END = re.compile(SENTENCE_END_CLASS)
 MAX_HEADING_CHARS = 40
 
 
@@ -61,7 +70,7 @@ def parse_heading(line: str) -> Heading | None:
         end = _HEADING_END.search(line)
         title = line[: end.start()] if end else line
         if level == 60:  # 第一,政策机制不断完善,… : the item's title ends at the next comma too
-            rest = re.search(r"[,,。]", line[m.end() :])
+            rest = re.search(char_class(COMMA + "。"), line[m.end() :])
             title = line[: m.end() + rest.start()] if rest else line
         # "三、…的建議 社會工作…": a heading line whose body follows after a space.
         title = re.split(r"(?<=\S{8})\s+(?=\S{8,})", title.strip(), maxsplit=1)[0]

@@ -6,11 +6,15 @@ import re
 import unicodedata
 from functools import cache
 
+from ingest.punct import CJK, CLOSE_BRACKET_CLASS, OPEN_BRACKET
+
 # A converter left pinyin after characters it could not map: "系統(tǒng)". Real pinyin in these
 # texts always carries a tone mark, which keeps ordinary parenthesised Latin ("(AI)") intact.
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # Where the converter also mangled the bracket, a "?" stands in for it: "總?cè)藬".
-PINYIN_ARTIFACT = re.compile(rf"(?<=[\u3400-\u9fff])[((??][a-zü]*[{_TONED}][a-zü]*[))]?")
+PINYIN_ARTIFACT = re.compile(
+    rf"(?<=[{CJK}])[{re.escape(OPEN_BRACKET)}?？][a-zü]*[{_TONED}][a-zü]*{CLOSE_BRACKET_CLASS}?"
+)
 _SPACES = re.compile(r"\s+")
 # Everything that is not a letter or digit of any script: punctuation, symbols, spaces.
 _NOT_WORD = re.compile(r"[\W_]+")

@@ -9,11 +9,18 @@ from dataclasses import dataclass
 
 from ingest.headings import HeadingTracker
 from ingest.normalize import normalize
+from ingest.punct import (
+    CLAUSE_SEP,
+    CLAUSE_SEP_CLASS,
+    NOT_SENTENCE_END,
+    SENTENCE_END_CLASS,
+    SENTENCE_TAIL_CLASS,
+)
 from ingest.schema import Chunk, Document
 
-# A sentence ends at 。!?; (either width), after any closing quotes or brackets.
-_SENTENCE = re.compile(r"[^。!?;!?;\n]*(?:[。!?;!?;]+[”’」』)]*|\n|$)")
-_CLAUSE = re.compile(r"[^,、,:]*[,、,:]?")
+# A sentence ends at its end marks (either width, after any closing quotes), a line or the text.
+_SENTENCE = re.compile(rf"{NOT_SENTENCE_END}*(?:{SENTENCE_END_CLASS}+{SENTENCE_TAIL_CLASS}*|\n|$)")
+_CLAUSE = re.compile(rf"[^{re.escape(CLAUSE_SEP)}]*{CLAUSE_SEP_CLASS}?")
 
 
 @dataclass(frozen=True)

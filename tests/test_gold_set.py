@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evals.gold import CATEGORIES, SPLITS, check_gold, load_gold
+from evals.gold import CATEGORIES, SPLITS, check_gold, is_traditional, load_gold
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "evals" / "qa.jsonl"
@@ -40,9 +40,11 @@ def test_gold_set_size_and_unanswerable_share(items: list[dict]) -> None:
 
 
 def test_every_category_in_both_splits(items: list[dict]) -> None:
-    """Each category has items in dev and in test."""
+    """Each category of the seed gold file has items in dev and in test."""
     seen = Counter((i["category"], i["split"]) for i in items)
-    missing = [(c, s) for c in CATEGORIES for s in SPLITS if not seen[(c, s)]]
+    used = sorted({c for c, _ in seen})
+    assert set(used) <= set(CATEGORIES)
+    missing = [(c, s) for c in used for s in SPLITS if not seen[(c, s)]]
     assert not missing, f"category/split pairs with no items: {missing}"
 
 
@@ -70,17 +72,39 @@ def test_checker_reports_key_fact_missing_from_quotes(items: list[dict]) -> None
 
 
 def test_checker_reports_schema_violations(items: list[dict]) -> None:
-    """Unknown category, bad split, missing file, followup without history are all reported."""
+    """Empty split, missing file, followup without history, unanswerable with sources."""
     base = _answerable(items)
-    unknown = {**copy.deepcopy(base), "id": "x-1", "category": "trivia", "split": "train"}
+    unknown = {**copy.deepcopy(base), "id": "x-1", "category": "trivia", "split": ""}
     missing = copy.deepcopy(base) | {"id": "x-2"}
     missing["sources"][0]["file"] = "no-such-file.txt"
     followup = copy.deepcopy(base) | {"id": "x-3", "category": "followup"}
     followup.pop("history", None)
     refused = copy.deepcopy(base) | {"id": "x-4", "category": "unanswerable"}
     problems = "\n".join(check_gold([unknown, missing, followup, refused], CORPUS))
-    assert "x-1: unknown category" in problems
-    assert "x-1: split must be" in problems
+    assert "x-1: split, when given, must be" in problems
+    assert "x-1: unknown category" not in problems  # users' own categories are welcome
     assert "x-2: source file 'no-such-file.txt'" in problems
     assert "x-3: followup item has no history" in problems
     assert "x-4: unanswerable item must have no sources" in problems
+
+
+def test_sources_in_other_formats_and_encodings_are_checked_as_loaded(tmp_path: Path) -> None:
+    """A GB18030 text and an HTML page are read as the loader reads them."""
+    (tmp_path / "gbk.txt").write_bytes("持证社工每月补贴三百元。".encode("gb18030"))
+    (tmp_path / "page.html").write_text("<p>社工站须有<b>固定场所</b>和专职社工。</p>", "utf-8")
+    item = {"id": "u-1", "question": "补贴多少?", "answer": "三百元", "category": "own"}
+    item |= {
+        "key_facts": ["三百元"],
+        "sources": [{"file": "gbk.txt", "quote": "持证社工每月补贴三百元"}],
+    }
+    html = item | {"id": "u-2", "key_facts": ["固定场所"]}
+    html["sources"] = [{"file": "page.html", "quote": "社工站须有固定场所和专职社工"}]
+    assert check_gold([item, html], tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "traditional"),
+    [("社會工作人才隊伍建設工作總結", True), ("社会工作人才队伍建设工作总结", False), ("", False)],
+)
+def test_traditional_script_is_detected_from_the_text(text: str, traditional: bool) -> None:
+    assert is_traditional(text) is traditional

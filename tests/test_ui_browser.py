@@ -78,9 +78,8 @@ def test_sources_html_escapes_and_marks_quote() -> None:
     answer = Answer(
         "q", "持证社工达到1万人。[1]", False, [_citation(1, text, "持证社工达到1万人。")], []
     )
-    from bot.ui_render import source_items
 
-    page = sources_html(answer, source_items(answer))
+    page = sources_html(answer, answer.citation_dicts())
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert "<mark>持证社工达到1万人。</mark>" in page and 'id="cite-1"' in page
     refused = Answer("q", "资料中没有找到", True, [], [])
