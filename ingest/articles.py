@@ -6,11 +6,10 @@ import re
 from dataclasses import dataclass
 
 from ingest.clean import KICKER, join_paragraphs
-from ingest.headings import parse_heading
+from ingest.headings import PART, parse_heading
 from ingest.punct import CLOSE_BRACKET_CLASS, COLON_CLASS, OPEN_BRACKET_CLASS, SENTENCE_END_CLASS
 
 _BYLINE_END = re.compile(rf"^{OPEN_BRACKET_CLASS}据(.+?){CLOSE_BRACKET_CLASS}$")
-_CHAPTER = 10  # heading level of 第X篇
 _SENTENCE = re.compile(SENTENCE_END_CLASS)
 MAX_TITLE_CHARS = 60
 
@@ -27,7 +26,7 @@ class Article:
 def _opens_article(line: str) -> bool:
     """A line that starts a new article wherever it appears: 第X篇 or a report's kicker."""
     heading = parse_heading(line)
-    if heading and heading.level == _CHAPTER:
+    if heading and heading.level == PART:
         return True
     return bool(KICKER.match(line)) and len(line) <= MAX_TITLE_CHARS and not _SENTENCE.search(line)
 
@@ -59,7 +58,7 @@ def _title(paragraphs: list[str]) -> str:
         return ""
     first = paragraphs[0]
     heading = parse_heading(first)
-    if heading and heading.level == _CHAPTER:
+    if heading and heading.level == PART:
         return re.sub(rf"^第.{{1,3}}篇{COLON_CLASS}?", "", first).strip()
     if heading and first.startswith("#"):
         return heading.title

@@ -6,7 +6,7 @@ import re
 
 import rjieba
 
-from ingest.headings import HeadingTracker, parse_heading
+from ingest.headings import CN_NUM, HeadingTracker, parse_heading
 from ingest.normalize import remove_pinyin_artifacts
 from ingest.punct import (
     CJK,
@@ -26,6 +26,11 @@ _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
 # Spaces between Chinese characters and marks are layout, not words: "社会 工作" -> "社会工作".
 _JOINS = re.escape(SENTENCE_END + CLAUSE_SEP + "“”")
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK}{_JOINS}])[ \t\u3000]+(?=[{CJK}{_JOINS}])")
+# YAML front matter opening a Markdown file, and HTML comments anywhere ("<!-- INFO END -->").
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\n.*?\n---[ \t]*(?:\n|\Z)", re.S)
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+# A structural marker and the gap after it (one space kept): "第一条　为了…", "## 第一章  总则".
+_MARKER_GAP = re.compile(rf"^((?:#+\s*)?第{CN_NUM}[篇章节条])[ \t\u3000]+(?=\S)")
 # Sentence-final (or clause-final) characters: a line ending in one of them is complete.
 _LINE_COMPLETE = re.compile(char_class(LINE_COMPLETE) + "$")
 # A kicker line that opens a newspaper report: "黑龙江:" or "北京:深化联席会议机制…".
@@ -36,15 +41,26 @@ LONG_LINE = 20
 
 
 def fix_width(line: str) -> str:
-    """Full-width letters and digits to half-width; layout spaces between Chinese removed.
+    """Full-width letters and digits to half-width; layout spaces between Chinese removed,
+    except the one after a structural marker ("第二十五条 …", "## 第五章 监督管理").
 
     Punctuation keeps the width the document wrote: every rule reads both (ingest/punct.py)."""
     line = _FULLWIDTH_ALNUM.sub(lambda m: chr(ord(m.group()) - 0xFEE0), line)
+    marker = _MARKER_GAP.match(line)
+    if marker:
+        return marker.group(1) + " " + _SPACE_BETWEEN_CJK.sub("", line[marker.end() :])
     return _SPACE_BETWEEN_CJK.sub("", line)
+
+
+def strip_markup(raw: str) -> str:
+    """The text without Markdown front matter and HTML comments (kept out of what is indexed)."""
+    raw = _FRONT_MATTER.sub("", raw, count=1)
+    return _HTML_COMMENT.sub("", raw)
 
 
 def clean_lines(raw: str) -> list[str]:
     """Lines of a raw file with artifacts removed; "" marks a blank line (a paragraph gap)."""
+    raw = strip_markup(raw)
     lines = [fix_width(remove_pinyin_artifacts(line)).strip() for line in raw.splitlines()]
     return _drop_page_debris(lines)
 
@@ -83,7 +99,11 @@ def _word_crosses(left: str, right: str) -> bool:
 
 
 # Lines that always open a block of their own: headings, bylines, sources, numbered items.
-_NEW_BLOCK = re.compile(rf"^(#|■|{OPEN_BRACKET_CLASS}据|据介绍|来源{COLON_CLASS}|\d{{1,2}}、|【)")
+# A dated line ("2019年12月28日 …通过", "2013-04-07") is a line of a document's head.
+_NEW_BLOCK = re.compile(
+    rf"^(#|■|{OPEN_BRACKET_CLASS}据|据介绍|来源{COLON_CLASS}|\d{{1,2}}、|【"
+    r"|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{1,2}-\d{1,2})"
+)
 DOC_NUMBER = re.compile(rf"[{CJK}]{{1,8}}[〔\[［(（]\d{{4}}[〕\]］)）]\s*\d+\s*号")
 # Web-page chrome copied along with the text: "【收藏】【打印】".
 _CHROME = re.compile(r"^(【[^】]{1,4}】\s*)+$")

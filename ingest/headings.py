@@ -16,17 +16,21 @@ from ingest.punct import (
 
 _CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5}
 _CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
-_CN_NUM = "[一二三四五六七八九十百零〇]+"
+CN_NUM = "[一二三四五六七八九十百零〇]+"
 
 # Levels: smaller is higher. Markdown headings take their own depth (1-6) and sit above all.
+PART, CHAPTER, SECTION, TOP_ITEM, ITEM, ARTICLE, ORDINAL = 10, 20, 25, 30, 40, 50, 60
 _PATTERNS: list[tuple[int, re.Pattern[str]]] = [
-    (10, re.compile(rf"^第({_CN_NUM})篇")),
-    (20, re.compile(rf"^第({_CN_NUM})章")),
-    (30, re.compile(rf"^({_CN_NUM})、")),
-    (40, re.compile(rf"^{OPEN_BRACKET_CLASS}({_CN_NUM}){CLOSE_BRACKET_CLASS}")),
-    (50, re.compile(rf"^第({_CN_NUM})条")),
-    (60, re.compile(rf"^第({_CN_NUM})" + char_class(COMMA + "、" + COLON))),
+    (PART, re.compile(rf"^第({CN_NUM})篇")),
+    (CHAPTER, re.compile(rf"^第({CN_NUM})章")),
+    (SECTION, re.compile(rf"^第({CN_NUM})节")),
+    (TOP_ITEM, re.compile(rf"^({CN_NUM})、")),
+    (ITEM, re.compile(rf"^{OPEN_BRACKET_CLASS}({CN_NUM}){CLOSE_BRACKET_CLASS}")),
+    (ARTICLE, re.compile(rf"^第({CN_NUM})条")),
+    (ORDINAL, re.compile(rf"^第({CN_NUM})" + char_class(COMMA + "、" + COLON))),
 ]
+# Inside an article of a law (第X条), numbered lines are its items, not headings of their own.
+_ITEMS_OF_ARTICLE = frozenset({TOP_ITEM, ITEM, ORDINAL})
 _MARKDOWN = re.compile(r"^(#{1,6})\s+(.+)$")
 # A heading's own text ends at the first full stop (or colon/comma for 第一, style items).
 _HEADING_END = re.compile(SENTENCE_END_CLASS)
@@ -62,14 +66,17 @@ def parse_heading(line: str) -> Heading | None:
     line = line.strip()
     md = _MARKDOWN.match(line)
     if md:
-        return Heading(level=len(md.group(1)), number=0, title=md.group(2).strip())
+        title = re.sub(r"\s+", " ", md.group(2).strip())
+        return Heading(level=len(md.group(1)), number=0, title=title)
     for level, pattern in _PATTERNS:
         m = pattern.match(line)
         if not m:
             continue
+        if level == ARTICLE:  # an article's heading is its number: "第二十五条"
+            return Heading(level=level, number=chinese_number(m.group(1)), title=m.group())
         end = _HEADING_END.search(line)
         title = line[: end.start()] if end else line
-        if level == 60:  # 第一,政策机制不断完善,… : the item's title ends at the next comma too
+        if level == ORDINAL:  # 第一,政策机制不断完善,…: its title ends at the next comma too
             rest = re.search(char_class(COMMA + "。"), line[m.end() :])
             title = line[: m.end() + rest.start()] if rest else line
         # "三、…的建議 社會工作…": a heading line whose body follows after a space.
@@ -99,11 +106,16 @@ class HeadingTracker:
         last = self._last.get(heading.level, 0)
         return not (heading.number and last and heading.number != last + 1)
 
+    def _is_item(self, heading: Heading) -> bool:
+        """Whether a numbered line is an item of the law article it stands in."""
+        in_article = any(h.level == ARTICLE for h in self.path)
+        return in_article and heading.level in _ITEMS_OF_ARTICLE
+
     def accept(self, line: str) -> Heading | None:
         """The heading at the start of `line` if it fits the numbering so far; updates the path."""
         heading = parse_heading(line)
         # The first heading of a level may start anywhere (an article may open at 第五篇).
-        if heading is None or not self.fits(line):
+        if heading is None or not self.fits(line) or self._is_item(heading):
             return None
         if heading.number:
             self._last[heading.level] = heading.number

@@ -8,19 +8,44 @@ from pathlib import Path
 
 from ingest.articles import Article
 from ingest.clean import DOC_NUMBER
-from ingest.headings import chinese_number
+from ingest.headings import (
+    ARTICLE,
+    CHAPTER,
+    CN_NUM,
+    SECTION,
+    TOP_ITEM,
+    chinese_number,
+    parse_heading,
+)
+from ingest.punct import CJK, CLOSE_BRACKET_CLASS, OPEN_BRACKET_CLASS
 from ingest.regions import city_of, find_region, short_province
 from ingest.schema import DocMeta
 
 MANIFEST_NAME = "manifest.toml"
-_DATE = re.compile(r"((?:19|20)\d{2})年(?:(\d{1,2})月)?")
-_CN_DATE = re.compile(r"([一二三四五六七八九〇○零]{4})年")
+NATIONAL = "全国"
+# Metadata is read from the head of a document: its first paragraphs, each a short line.
+HEAD_PARAGRAPHS = 12
+_BODY_LEVELS = frozenset({CHAPTER, SECTION, TOP_ITEM, ARTICLE})
+MAX_HEAD_LINE = 200
 _CN_DIGIT = str.maketrans("〇○零一二三四五六七八九", "000123456789")
-_FULL_DATE = re.compile(
-    r"((?:19|20)\d{2}|[一二三四五六七八九〇○零]{4})年(\d{1,2}|[一二三四五六七八九十]{1,3})月"
-    r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})日"
+_ANY_FULL_DATE = re.compile(
+    r"(?P<y>(?:19|20)\d{2}|[一二三四五六七八九〇○零]{4})\s*年\s*"
+    r"(?P<m>\d{1,2}|[一二三四五六七八九十]{1,3})\s*月\s*(?P<d>\d{1,2}|[一二三四五六七八九十]{1,3})\s*日"
+    r"|(?P<iso>(?:19|20)\d{2}-\d{1,2}-\d{1,2})(?!\d)"
 )
-_BYLINE = re.compile(r"^■\s*(.+)$")
+_PUBLISHED = re.compile(r"(公布|发布|印发)")
+_IN_FORCE = re.compile(r"自.{6,16}日起施行")
+# "国务院令第685号", "中华人民共和国国务院令第649号"; the body is the issuer.
+_ORDER_NUMBER = re.compile(rf"(?P<body>[{CJK}]{{2,20}}?)令第?(?:\d+|{CN_NUM})号")
+_ADOPTED_BY = re.compile(
+    rf"(?P<body>[{CJK}]{{2,40}}?)第(?:\d+|{CN_NUM})次(?:全体|常务)?(?:会议)?(?:通过|批准|修正|修订)"
+)
+# Titles of laws, regulations and policy documents (what is cited with 《》).
+_INSTRUMENT = re.compile(r"(法|条例|办法|规定|细则|规则|意见|规划|方案|通知|决定|纲要|标准)$")
+_TRAILING_NOTE = re.compile(rf"{OPEN_BRACKET_CLASS}[^（）()]*{CLOSE_BRACKET_CLASS}$")
+_NATIONAL_ISSUER = re.compile(
+    r"^(全国人民代表大会|国务院|中共中央|最高人民|民政部|财政部|人力资源)"
+)
 
 
 def load_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
@@ -35,45 +60,107 @@ def load_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
 
 def extract_meta(article: Article, manifest: dict[str, str], single: bool) -> DocMeta:
     """Metadata of one article; manifest fields win, and a title only when the file is `single`."""
-    head = article.paragraphs[:6]
+    head = _head(article.paragraphs)
     title = (manifest.get("title") if single else None) or article.title
-    number = manifest.get("doc_number") or _doc_number(head)
-    issuer = manifest.get("issuer") or article.credit or _byline(head)
+    number = manifest.get("doc_number") or _doc_number(title, head)
+    issuer = manifest.get("issuer") or article.credit or _issuer(head)
     if manifest.get("region"):
         province, city = short_province(manifest["region"]), city_of(manifest["region"])
     else:
-        province, city = find_region(article.title, "\n".join(article.paragraphs))
-    date = manifest.get("date") or _date("\n".join(head))
+        province, city = find_region(title, "\n".join(article.paragraphs))
+        if is_national(title, issuer, province):
+            province, city = NATIONAL, ""
+    date = manifest.get("date") or _date(head) or _in_force(article.paragraphs)
     return DocMeta(
         title=title, issuer=issuer, doc_number=number, province=province, city=city, date=date
     )
 
 
-def _doc_number(paragraphs: list[str]) -> str:
-    """A document number standing on a line of its own near the top: "甘民发〔2021〕97号"."""
-    for p in paragraphs:
-        if DOC_NUMBER.fullmatch(p):
-            return re.sub(r"\s+", "", p)
+def short_title(title: str) -> str:
+    """ "中华人民共和国社区矫正法" -> "社区矫正法"; a trailing note "（2023年修正）" dropped."""
+    return _TRAILING_NOTE.sub("", title.removeprefix("中华人民共和国")).strip()
+
+
+def section_label(meta: DocMeta) -> str:
+    """How a chunk's heading path starts: 《short title》 for laws and regulations, else the
+    document number, else the title ("《社区矫正法》", "甘民发〔2021〕97号")."""
+    short = short_title(meta.title)
+    if _INSTRUMENT.search(short):
+        return "《" + short.replace("《", "〈").replace("》", "〉") + "》"
+    return meta.doc_number or meta.title
+
+
+def is_national(title: str, issuer: str, province: str) -> bool:
+    """A national document: a law of the PRC, a national body's, or an instrument (意见, 条例,
+    规划…) whose title names no place — a local one always names its province or city."""
+    if title.startswith("中华人民共和国") or _NATIONAL_ISSUER.match(issuer):
+        return True
+    return not province and bool(_INSTRUMENT.search(short_title(title)))
+
+
+def _head(paragraphs: list[str]) -> list[str]:
+    """The paragraphs before the body: up to the first chapter, article or numbered heading."""
+    head = []
+    for p in paragraphs[:HEAD_PARAGRAPHS]:
+        heading = parse_heading(p)
+        if head and heading and (heading.level in _BODY_LEVELS or p.startswith("##")):
+            break
+        head.append(p)
+    return head
+
+
+def _without_dates(text: str) -> str:
+    return _ANY_FULL_DATE.sub(" ", text)
+
+
+def _doc_number(title: str, paragraphs: list[str]) -> str:
+    """A document number in the title or the head: "甘民发〔2021〕97号", "国务院令第685号"."""
+    for text in (title, *paragraphs):
+        text = _without_dates(text)
+        m = DOC_NUMBER.search(text) or _ORDER_NUMBER.search(text)
+        if m:
+            return re.sub(r"\s+", "", m.group()).removeprefix("中华人民共和国")
     return ""
 
 
-def _byline(paragraphs: list[str]) -> str:
-    for p in paragraphs:
-        if m := _BYLINE.match(p):
-            return m.group(1).strip()
+def _issuer(paragraphs: list[str]) -> str:
+    """The body that adopted or issued the text, from a head line such as "2019年12月28日
+    第十三届全国人民代表大会常务委员会第十五次会议通过" or "…国务院令第685号公布"."""
+    for p in map(_without_dates, paragraphs):
+        m = _ADOPTED_BY.search(p) or _ORDER_NUMBER.search(p)
+        if m and m.group("body"):
+            body = re.sub(rf"第{CN_NUM}届", "", m.group("body"))
+            return body.removeprefix("中华人民共和国").strip()
     return ""
 
 
-def _date(text: str) -> str:
-    """The date the opening of a text gives, as "2021" or "2021-03": a full date (年月日, in
-    either kind of numerals) first, else the first year mentioned."""
-    full = _FULL_DATE.search(text)
-    if full:
-        year = full.group(1).translate(_CN_DIGIT)
-        month = chinese_number(full.group(2)) if not full.group(2).isdigit() else int(full.group(2))
-        return f"{year}-{month:02d}"
-    m = _DATE.search(text)
-    if m:
-        return m.group(1) + (f"-{int(m.group(2)):02d}" if m.group(2) else "")
-    m = _CN_DATE.search(text)
-    return m.group(1).translate(_CN_DIGIT) if m else ""
+def _dates(text: str) -> list[str]:
+    """Full dates in a text, as ISO strings, in order (年月日 in either numerals, or ISO)."""
+    found = []
+    for m in _ANY_FULL_DATE.finditer(text):
+        if m.group("iso"):
+            y, mo, d = m.group("iso").split("-")
+            found.append(f"{y}-{int(mo):02d}-{int(d):02d}")
+            continue
+        year = m.group("y").translate(_CN_DIGIT)
+        mo, d = (int(x) if x.isdigit() else chinese_number(x) for x in (m.group("m"), m.group("d")))
+        found.append(f"{year}-{mo:02d}-{d:02d}")
+    return found
+
+
+def _date(paragraphs: list[str]) -> str:
+    """The date of the version: the first full date of the last dated head line (the latest
+    adoption, amendment or publication), never a bare target year such as "到2025年"."""
+    dated = [(p, d) for p in paragraphs if len(p) <= MAX_HEAD_LINE and (d := _dates(p))]
+    published = [d for p, d in dated if _PUBLISHED.search(p)]
+    if published:  # a regulation's 公布 line dates it, not its later 施行 line
+        return published[-1][0]
+    return dated[-1][1][0] if dated else ""
+
+
+def _in_force(paragraphs: list[str]) -> str:
+    """ "本办法自2020年7月1日起施行" in a closing article: the in-force date, when nothing else."""
+    for p in reversed(paragraphs[-3:]):
+        if (m := _IN_FORCE.search(p)) and (dates := _dates(m.group())):
+            return dates[0]
+    return ""

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import rjieba
-
+from ingest.gazetteer import places_in
 from ingest.normalize import normalize
 
 # A province named only once in passing ("香港") does not make a text about it.
@@ -25,10 +24,6 @@ PROVINCES: dict[str, str] = {
     "新疆": "新疆维吾尔自治区", "香港": "香港特别行政区", "澳门": "澳门特别行政区",
 }  # fmt: skip
 _PROVINCE_RE = re.compile("|".join(sorted(PROVINCES, key=len, reverse=True)))
-# A city named in a title: "《唐山市工会…", "昆明市官渡区", "(贵州)黔西南州".
-_CITY_IN_TITLE = re.compile(r"(?:^|[^\u4e00-\u9fff]|省)([\u4e00-\u9fff]{2,5}?(?:市|州))")
-# "全市", "我市" and other pronoun-like prefixes are not city names.
-_NOT_CITY = re.compile(r"^(全|我|本|该|各|市|省|城|县|地|区|每|两|之|全国)")
 
 
 def short_province(text: str) -> str:
@@ -38,31 +33,25 @@ def short_province(text: str) -> str:
 
 
 def city_of(title: str) -> str:
-    """The first city named in a title-like text, without its 市/州 suffix ("唐山")."""
-    text = _PROVINCE_RE.sub(":", normalize(title), count=1)
-    for m in _CITY_IN_TITLE.finditer(text):
-        name = m.group(1)[:-1]
-        if not _NOT_CITY.match(name):
-            return name
-    return ""
+    """The first prefecture named in a title-like text, short form ("唐山", "黔西南")."""
+    return next((p.city for _, p in places_in(normalize(title)) if p.city), "")
 
 
 def find_region(title: str, text: str) -> tuple[str, str]:
-    """(province, city) short names of what a document is about: the title first, then the text."""
-    province, city = short_province(title), city_of(title)
-    body = normalize(text)
-    if not city:
-        city = _most_common(_cities_in_text(body))
+    """(province, city) short names of what a document is about: the title first, then the text.
+
+    Places come from the national gazetteer (every province, prefecture and county), so a
+    county in a title ("湖北宜昌西陵区") gives its prefecture too."""
+    in_title = places_in(normalize(title))
+    province = next((p.province for _, p in in_title), "")
+    city = next((p.city for _, p in in_title if p.city), "")
     if not province:
-        province = _most_common(_PROVINCE_RE.findall(body))
+        in_text = places_in(normalize(text), bare_cities=False)
+        province = _most_common([p.province for _, p in in_text])
+        if not city:
+            city = _most_common([p.city for _, p in in_text if p.province == province and p.city])
     # A municipality is its own province: 北京 is not also a city of 北京.
     return province, "" if city == province else city
-
-
-def _cities_in_text(text: str) -> list[str]:
-    """City names in running text, by the segmenter's place-name tag: "绵阳市" -> "绵阳"."""
-    places = (word for word, tag in rjieba.tag(text) if tag == "ns" and len(word) > 2)
-    return [w[:-1] for w in places if w.endswith(("市", "州")) and not _NOT_CITY.match(w)]
 
 
 def _most_common(names: list[str]) -> str:

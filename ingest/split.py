@@ -7,7 +7,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ingest.headings import HeadingTracker
+from ingest.headings import ARTICLE, HeadingTracker
+from ingest.meta import section_label
 from ingest.normalize import normalize
 from ingest.punct import (
     CLAUSE_SEP,
@@ -57,16 +58,20 @@ def _cut(text: str, start: int, end: int, limit: int) -> list[tuple[int, int]]:
 
 def _spans(doc: Document, limit: int) -> list[_Span]:
     """Sentence spans of a document, each with the heading path it sits under."""
-    label = doc.meta.doc_number or doc.meta.title or doc.source
+    label = section_label(doc.meta) or doc.source
+    # The document's own title heading ("# 中华人民共和国社区矫正法") is already the label.
+    own = {label, doc.meta.title, doc.meta.doc_number}
     tracker = HeadingTracker()
     spans: list[_Span] = []
     pos = 0
     for paragraph in doc.text.split("\n"):
         heading = tracker.accept(paragraph)
-        titles = [h.title for h in tracker.path if h.title != label]
+        titles = [h.title for h in tracker.path if h.title not in own]
         section = " > ".join([label, *titles])
         for i, (a, b) in enumerate(_sentences(doc.text, pos, pos + len(paragraph), limit)):
-            spans.append(_Span(a, b, section, is_heading=bool(heading) and i == 0))
+            # An article's first sentence is its text, not a heading line.
+            is_heading = bool(heading) and i == 0 and heading.level != ARTICLE
+            spans.append(_Span(a, b, section, is_heading))
         pos += len(paragraph) + 1
     return spans
 
