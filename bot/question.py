@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+import cn2an
 import rjieba
 
 from ingest.clean import DOC_NUMBER
@@ -49,6 +50,7 @@ class Question:
     # another place or year is no answer): cities/districts, and years.
     places: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
+    article: str = ""  # an article the question names, as laws write it: "第二十五条"
 
 
 def focus_terms(search: str, provinces: list[str]) -> list[str]:
@@ -69,6 +71,7 @@ def focus_terms(search: str, provinces: list[str]) -> list[str]:
 
 
 MAX_SUBJECT_CHARS = 12
+_ARTICLE = re.compile(r"第\s*(\d{1,3}|[一二三四五六七八九十百零〇两]{1,6})\s*条")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _PLACE_SUFFIXES = ("市", "州", "区", "县", "旗", "盟", "镇", "乡")
 _COMPARE = re.compile(r"和|与|及|、|分别|各|对比|比较|区别|不同")
@@ -86,9 +89,21 @@ def _definition_subject(search: str) -> str:
     return subject.strip(" \t" + CLAUSE_SEP + OPENING_QUOTES + CLOSING_QUOTES + '"')
 
 
+def article_named(search: str) -> str:
+    """The article a question names, in the Chinese numerals laws use: "第25条" -> "第二十五条"."""
+    m = _ARTICLE.search(search)
+    if not m:
+        return ""
+    number = m.group(1)
+    return f"第{cn2an.an2cn(number) if number.isdigit() else number}条"
+
+
 def analyse(text: str) -> Question:
     """Classify a question and pull out what it is about."""
     search = normalize(text)
+    article = article_named(search)
+    if article:  # the text and its heading path write the number in Chinese numerals
+        search = _ARTICLE.sub(article, search, count=1)
     provinces = provinces_in(search)
     qtype: QType = "general"
     if len(provinces) >= 2:
@@ -110,7 +125,7 @@ def analyse(text: str) -> Question:
     years = years_in(search)
     if qtype != "comparison" and len(provinces) + len(places) >= 2 and _COMPARE.search(search):
         qtype = "comparison"
-    return Question(text, search, qtype, provinces, doc_number, focus, places, years)
+    return Question(text, search, qtype, provinces, doc_number, focus, places, years, article)
 
 
 def years_in(text: str) -> list[str]:

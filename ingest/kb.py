@@ -130,6 +130,11 @@ class KnowledgeBase:
         lex = self.lexical()
         return {key: lex.values(key) for key in ("province", "city", "doc_number")}
 
+    def article_chunks(self, article: str) -> list[Chunk]:
+        """The chunks of every law article headed `article` ("第二十五条"), in any document."""
+        lex = self.lexical()
+        return [lex.chunk(row) for row in lex.article_rows(article)]
+
     def following(self, chunk: Chunk, n: int) -> list[Chunk]:
         """Up to n chunks that come right after `chunk` in its document (a list continuing)."""
         lex = self.lexical()

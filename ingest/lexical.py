@@ -105,7 +105,7 @@ class LexicalIndex:
     """
 
     # Bump when the pickled attributes change: an index saved by older code is then rebuilt.
-    FORMAT = 4
+    FORMAT = 5
 
     def __init__(self, ids: list[str], texts: list[str], metas: list[dict], version: str) -> None:
         self.format = self.FORMAT
@@ -124,6 +124,12 @@ class LexicalIndex:
             doc: sorted(rows, key=lambda row: int(metas[row]["start"]))
             for doc, rows in self._rows["doc_id"].items()
         }
+        # Rows of each law article by its heading ("第二十五条"), for article-number questions.
+        self._by_article: dict[str, list[int]] = {}
+        for row, meta in enumerate(metas):
+            last = str(meta.get("section", "")).rsplit(" > ", 1)[-1]
+            if last.startswith("第") and last.endswith("条"):
+                self._by_article.setdefault(last, []).append(row)
         self._words: dict[str, int] = {}
         docs, keys = _corpus_keys([m["search_text"] for m in metas], self._words)
         self._bm25 = BM25(docs, keys, len(ids))
@@ -162,6 +168,10 @@ class LexicalIndex:
     def doc_rows(self, doc_id: str) -> list[int]:
         """Rows of a document's chunks in text order; none for an unknown document."""
         return self._by_doc.get(doc_id, [])
+
+    def article_rows(self, article: str) -> list[int]:
+        """Rows of the chunks of every article with this heading ("第二十五条"), any document."""
+        return self._by_article.get(article, [])
 
     def following(self, doc_id: str, position: int, n: int) -> list[int]:
         """Rows of up to n chunks of a document that start at or after a character position."""
