@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.clean import KICKER, join_paragraphs
+from ingest.clean import is_kicker_line, join_paragraphs, kicker
 from ingest.headings import PART, parse_heading
 from ingest.punct import CLOSE_BRACKET_CLASS, COLON_CLASS, OPEN_BRACKET_CLASS, SENTENCE_END_CLASS
 
 _BYLINE_END = re.compile(rf"^{OPEN_BRACKET_CLASS}据(.+?){CLOSE_BRACKET_CLASS}$")
 _SENTENCE = re.compile(SENTENCE_END_CLASS)
 MAX_TITLE_CHARS = 60
+# How page titles append the site's name: "…办法_233网校", "…办法 | 民政部", "…办法 - 中国社工网".
+_SITE_SEPARATOR = re.compile(r"\s*[|｜_]\s*|\s+[-–—]\s+")
 
 
 @dataclass(frozen=True)
@@ -28,7 +30,7 @@ def _opens_article(line: str) -> bool:
     heading = parse_heading(line)
     if heading and heading.level == PART:
         return True
-    return bool(KICKER.match(line)) and len(line) <= MAX_TITLE_CHARS and not _SENTENCE.search(line)
+    return bool(kicker(line)) and len(line) <= MAX_TITLE_CHARS and not _SENTENCE.search(line)
 
 
 def split_articles(lines: list[str]) -> list[Article]:
@@ -62,8 +64,14 @@ def _title(paragraphs: list[str]) -> str:
         return re.sub(rf"^第.{{1,3}}篇{COLON_CLASS}?", "", first).strip()
     if heading and first.startswith("#"):
         return heading.title
-    if KICKER.fullmatch(first) and len(paragraphs) > 1:  # "黑龙江:" then the headline
+    if is_kicker_line(first) and len(paragraphs) > 1:  # "黑龙江:" then the headline
         return first + paragraphs[1]
     if len(first) <= MAX_TITLE_CHARS and not _SENTENCE.search(first):
-        return first
+        return _without_site_name(first)
     return ""
+
+
+def _without_site_name(title: str) -> str:
+    """A web page's title without the site it carries: "登记办法_233网校" -> "登记办法"."""
+    parts = [p.strip() for p in _SITE_SEPARATOR.split(title) if p.strip()]
+    return max(parts, key=len) if len(parts) > 1 else title

@@ -6,7 +6,9 @@ import re
 
 import rjieba
 
+from ingest.gazetteer import places_in
 from ingest.headings import CN_NUM, HeadingTracker, parse_heading
+from ingest.noise import is_page_chrome, remove_jammer
 from ingest.normalize import remove_pinyin_artifacts
 from ingest.punct import (
     CJK,
@@ -34,7 +36,24 @@ _MARKER_GAP = re.compile(rf"^((?:#+\s*)?第{CN_NUM}[篇章节条])[ \t\u3000]+(?
 # Sentence-final (or clause-final) characters: a line ending in one of them is complete.
 _LINE_COMPLETE = re.compile(char_class(LINE_COMPLETE) + "$")
 # A kicker line that opens a newspaper report: "黑龙江:" or "北京:深化联席会议机制…".
-KICKER = re.compile(rf"[{CJK}]{{2,8}}{COLON_CLASS}")
+# Only place names make a kicker: "工作要求:" is a line of a notice, not a new report.
+_KICKER = re.compile(rf"([{CJK}]{{2,8}}){COLON_CLASS}")
+
+
+def kicker(line: str) -> re.Match[str] | None:
+    """The kicker a line opens with, when it names places only ("湖北宜昌西陵区:"); else None."""
+    m = _KICKER.match(line)
+    if m and "".join(name for name, _ in places_in(m.group(1))) == m.group(1):
+        return m
+    return None
+
+
+def is_kicker_line(line: str) -> bool:
+    """A line that is a kicker and nothing more ("黑龙江:")."""
+    m = kicker(line)
+    return bool(m) and m.end() == len(line)
+
+
 # Join a short line to the next only when a word runs across the break ("社会服\n务体系").
 _WORD_WINDOW = 4
 LONG_LINE = 20
@@ -62,14 +81,14 @@ def clean_lines(raw: str) -> list[str]:
     """Lines of a raw file with artifacts removed; "" marks a blank line (a paragraph gap)."""
     raw = strip_markup(raw)
     lines = [fix_width(remove_pinyin_artifacts(line)).strip() for line in raw.splitlines()]
-    return _drop_page_debris(lines)
+    return _drop_page_debris([remove_jammer(line) for line in lines])
 
 
 def _drop_page_debris(lines: list[str]) -> list[str]:
-    """Drop page markers and the headlines of other pages listed just before them."""
+    """Drop web-page chrome, page markers and the headlines of other pages listed before them."""
     kept: list[str] = []
     for line in lines:
-        if _CHROME.match(line):
+        if is_page_chrome(line):
             continue
         if not _PAGE_MARKER.search(line):
             kept.append(line)
@@ -105,8 +124,6 @@ _NEW_BLOCK = re.compile(
     r"|(?:19|20)\d{2}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|(?:19|20)\d{2}-\d{1,2}-\d{1,2})"
 )
 DOC_NUMBER = re.compile(rf"[{CJK}]{{1,8}}[〔\[［(（]\d{{4}}[〕\]］)）]\s*\d+\s*号")
-# Web-page chrome copied along with the text: "【收藏】【打印】".
-_CHROME = re.compile(r"^(【[^】]{1,4}】\s*)+$")
 
 
 def _is_title(paragraphs: list[str]) -> bool:
@@ -115,10 +132,10 @@ def _is_title(paragraphs: list[str]) -> bool:
     heading = parse_heading(prev)
     if (heading and (heading.title == prev or prev.startswith("#"))) or DOC_NUMBER.fullmatch(prev):
         return True
-    if KICKER.match(prev) and len(prev) <= 40:
+    if kicker(prev) and len(prev) <= 40:
         return True
     # The headline under a bare kicker: "黑龙江:" / "推动社会工作人才融入…大局".
-    return len(paragraphs) > 1 and bool(KICKER.fullmatch(paragraphs[-2]))
+    return len(paragraphs) > 1 and is_kicker_line(paragraphs[-2])
 
 
 def _continues(paragraphs: list[str], line: str, tracker: HeadingTracker) -> bool:
@@ -131,7 +148,7 @@ def _continues(paragraphs: list[str], line: str, tracker: HeadingTracker) -> boo
         return not tracker.fits(line)
     if _is_title(paragraphs):
         return False
-    if KICKER.match(line) or _NEW_BLOCK.match(line) or DOC_NUMBER.fullmatch(line):
+    if kicker(line) or _NEW_BLOCK.match(line) or DOC_NUMBER.fullmatch(line):
         return False
     mid_sentence = len(prev) >= LONG_LINE or bool(re.search(char_class(COMMA + "、"), prev))
     return mid_sentence or _word_crosses(prev, line)

@@ -27,6 +27,7 @@ NATIONAL = "全国"
 HEAD_PARAGRAPHS = 12
 _BODY_LEVELS = frozenset({CHAPTER, SECTION, TOP_ITEM, ARTICLE})
 MAX_HEAD_LINE = 200
+MAX_SIGNATURE_LINE = 20  # "2024年3月1日", "二〇二一年十一月十一日"
 _CN_DIGIT = str.maketrans("〇○零一二三四五六七八九", "000123456789")
 _ANY_FULL_DATE = re.compile(
     r"(?P<y>(?:19|20)\d{2}|[一二三四五六七八九〇○零]{4})\s*年\s*"
@@ -58,8 +59,12 @@ def load_manifest(corpus_dir: Path) -> dict[str, dict[str, str]]:
     return {key: {k: str(v) for k, v in value.items()} for key, value in data.items()}
 
 
-def extract_meta(article: Article, manifest: dict[str, str], single: bool) -> DocMeta:
-    """Metadata of one article; manifest fields win, and a title only when the file is `single`."""
+def extract_meta(
+    article: Article, manifest: dict[str, str], single: bool, chrome: list[str] | None = None
+) -> DocMeta:
+    """Metadata of one article; manifest fields win, and a title only when the file is `single`.
+
+    `chrome`: the web page's own lines ("发布时间:2013-04-07"), read for a date last."""
     head = _head(article.paragraphs)
     title = (manifest.get("title") if single else None) or article.title
     number = manifest.get("doc_number") or _doc_number(title, head)
@@ -70,7 +75,9 @@ def extract_meta(article: Article, manifest: dict[str, str], single: bool) -> Do
         province, city = find_region(title, "\n".join(article.paragraphs))
         if is_national(title, issuer, province):
             province, city = NATIONAL, ""
-    date = manifest.get("date") or _date(head) or _in_force(article.paragraphs)
+    date = manifest.get("date") or _date(head) or _signed(article.paragraphs)
+    date = date or _in_force(article.paragraphs)
+    date = date or next((d[0] for line in chrome or [] if (d := _dates(line))), "")
     return DocMeta(
         title=title, issuer=issuer, doc_number=number, province=province, city=city, date=date
     )
@@ -82,12 +89,15 @@ def short_title(title: str) -> str:
 
 
 def section_label(meta: DocMeta) -> str:
-    """How a chunk's heading path starts: 《short title》 for laws and regulations, else the
-    document number, else the title ("《社区矫正法》", "甘民发〔2021〕97号")."""
+    """How a chunk's heading path starts: a notice's document number ("甘民发〔2021〕97号"), else
+    《short title》 for laws, regulations and policy documents (a State Council order number
+    such as 国务院令第685号 names the order, not the text), else the title."""
+    if meta.doc_number and not _ORDER_NUMBER.search(meta.doc_number):
+        return meta.doc_number
     short = short_title(meta.title)
     if _INSTRUMENT.search(short):
         return "《" + short.replace("《", "〈").replace("》", "〉") + "》"
-    return meta.doc_number or meta.title
+    return meta.title
 
 
 def is_national(title: str, issuer: str, province: str) -> bool:
@@ -156,6 +166,14 @@ def _date(paragraphs: list[str]) -> str:
     if published:  # a regulation's 公布 line dates it, not its later 施行 line
         return published[-1][0]
     return dated[-1][1][0] if dated else ""
+
+
+def _signed(paragraphs: list[str]) -> str:
+    """The date under a notice's signature: a closing line that is a date and nothing more."""
+    for p in reversed(paragraphs[-3:]):
+        if len(p) <= MAX_SIGNATURE_LINE and (dates := _dates(p)):
+            return dates[0]
+    return ""
 
 
 def _in_force(paragraphs: list[str]) -> str:

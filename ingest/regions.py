@@ -8,8 +8,9 @@ from collections import Counter
 from ingest.gazetteer import places_in
 from ingest.normalize import normalize
 
-# A province named only once in passing ("香港") does not make a text about it.
-MIN_MENTIONS = 2
+# A place named once or twice in passing ("香港" as a comparison) does not make a text about
+# it; set by reading the seed articles, whose own places are named far more often.
+MIN_MENTIONS = 3
 
 # Short name -> full name of the 34 provincial-level divisions.
 PROVINCES: dict[str, str] = {
