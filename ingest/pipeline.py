@@ -108,13 +108,17 @@ def source_name(path: Path, corpus_dir: Path) -> str:
 
 
 def discover(paths: list[Path]) -> list[Path]:
-    """Supported files under the given files and folders (hidden files and the manifest skipped)."""
+    """Files under the given files and folders. In a folder, hidden files, the manifest and the
+    folder's own README (which describes the documents, e.g. ../shared/real-docs) are skipped;
+    a file named explicitly is taken as it is."""
     found: list[Path] = []
     for path in paths:
-        candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for p in candidates:
-            hidden = any(part.startswith(".") for part in p.parts[-1:])
-            if p.is_file() and not hidden and p.name != MANIFEST_NAME:
+        if not path.is_dir():
+            found += [path] if path.is_file() else []
+            continue
+        for p in sorted(path.rglob("*")):
+            skipped = p.name.startswith(".") or p.name == MANIFEST_NAME
+            if p.is_file() and not skipped and p.stem.upper() != "README":
                 found.append(p)
     return found
 
