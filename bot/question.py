@@ -98,12 +98,15 @@ def article_named(search: str) -> str:
     return f"第{cn2an.an2cn(number) if number.isdigit() else number}条"
 
 
+def without_article(search: str) -> str:
+    """The question without the article it names: what is left names the law."""
+    return _ARTICLE.sub(" ", search)
+
+
 def analyse(text: str) -> Question:
     """Classify a question and pull out what it is about."""
     search = normalize(text)
     article = article_named(search)
-    if article:  # the text and its heading path write the number in Chinese numerals
-        search = _ARTICLE.sub(article, search, count=1)
     provinces = provinces_in(search)
     qtype: QType = "general"
     if len(provinces) >= 2:

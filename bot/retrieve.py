@@ -7,7 +7,7 @@ from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from bot.question import Question, analyse
+from bot.question import Question, analyse, without_article
 from ingest.kb import KnowledgeBase, Mode
 from ingest.meta import short_title
 from ingest.normalize import compact
@@ -50,7 +50,7 @@ def _named_article(kb: KnowledgeBase, question: Question, region: str | None) ->
     chunks = kb.article_chunks(question.article)
     if region:
         chunks = [c for c in chunks if region in (c.meta.province, c.meta.city)]
-    asked = set(compact(question.search.replace(question.article, " ")))
+    asked = set(compact(without_article(question.search)))
     fit: dict[str, tuple[int, int]] = {}
     for c in chunks:
         # Characters, not words: people shorten names ("反家暴法" for 反家庭暴力法).

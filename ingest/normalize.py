@@ -6,6 +6,8 @@ import re
 import unicodedata
 from functools import cache
 
+import cn2an
+
 from ingest.punct import CJK, CLOSE_BRACKET_CLASS, OPEN_BRACKET
 
 # A converter left pinyin after characters it could not map: "系統(tǒng)". Real pinyin in these
@@ -16,6 +18,16 @@ PINYIN_ARTIFACT = re.compile(
     rf"(?<=[{CJK}])[{re.escape(OPEN_BRACKET)}?？][a-zü]*[{_TONED}][a-zü]*{CLOSE_BRACKET_CLASS}?"
 )
 _SPACES = re.compile(r"\s+")
+# A Chinese numeral and what it counts. Units: time, people, money, parts of a law, and
+# measure words; "分" is left out ("十分重要").
+_NUMERAL = "零〇○一二两三四五六七八九十百千"
+_UNITS = (
+    "周岁|岁|日|天|年|月|周|小时|学时|课时|个|条|款|项|章|节|篇|人|名|位|元|万|亿|倍|次|"
+    "家|户|所|类|种|级|批|届|期|米|公里|平方米|张|份|本|套|台"
+)
+_COUNTED = re.compile(rf"(?:(?<=第)|(?<![{_NUMERAL}]))(?P<n>[{_NUMERAL}]+)(?P<unit>{_UNITS})")
+_PLACE_VALUE = re.compile("[十百千]")
+_DIGITS = str.maketrans("零〇○一二两三四五六七八九", "0001223456789")
 # Everything that is not a letter or digit of any script: punctuation, symbols, spaces.
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -41,11 +53,29 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+def fold_numbers(text: str) -> str:
+    """Chinese numerals that count or order something written in Arabic digits, so that both
+    forms match: "六十日" -> "60日", "第二十五条" -> "第25条", "二〇一〇年" -> "2010年".
+
+    Only a numeral right after 第 or right before a unit is folded: "统一", "一般" stay."""
+    return _COUNTED.sub(lambda m: _arabic(m.group("n")) + m.group("unit"), text)
+
+
+def _arabic(numeral: str) -> str:
+    if not _PLACE_VALUE.search(numeral) and len(numeral) > 1:  # digit by digit: 二〇一〇
+        return numeral.translate(_DIGITS)
+    try:
+        return str(cn2an.cn2an(numeral, "normal"))
+    except ValueError:  # not a well-formed numeral ("百" alone, "十百"): leave it as written
+        return numeral
+
+
 def normalize(text: str) -> str:
-    """Search form of a text: NFKC, artifacts removed, simplified script, whitespace collapsed."""
+    """Search form of a text: NFKC, artifacts removed, simplified script, numbers in Arabic
+    digits where they count something, whitespace collapsed."""
     text = remove_pinyin_artifacts(text)
     text = unicodedata.normalize("NFKC", text)
-    text = to_simplified(text)
+    text = fold_numbers(to_simplified(text))
     return _SPACES.sub(" ", text).strip()
 
 
