@@ -11,7 +11,7 @@ from langchain_core.runnables import Runnable, RunnableConfig
 
 from bot.answer_types import Answer
 from bot.cite import check_llm_citations, compose
-from bot.condense import bounded, condense_by_rules
+from bot.condense import bounded, condense_by_rules, depends_on_history
 from bot.extractive import Extract, extract
 from bot.llm import LLMAnswerer, LLMError
 from bot.question import Question, analyse
@@ -69,7 +69,7 @@ class AnswerChain(Runnable[dict, Answer]):
         history = bounded(list(input.get("history") or []))
         warnings: list[str] = []
         standalone = condense_by_rules(asked, history)
-        if self.llm and history:
+        if self.llm and history and depends_on_history(asked):
             try:
                 standalone = self.llm.condense(asked, history)
             except LLMError as err:

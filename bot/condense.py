@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 
-from bot.question import focus_terms, years_in
+from bot.question import analyse, focus_terms, years_in
 from ingest.normalize import normalize
 from ingest.regions import provinces_in
 
 MAX_HISTORY_TURNS = 6  # the conversation a follow-up may refer back to
 _FOLLOW_UP = re.compile(r"^(那|那么|这个|那个|这|它|该|其|此|还有|另外|再|同样)")
-_SHORT = 14
+# "北京呢?", "到2023年呢?": a phrase and 呢, nothing asked of its own.
+_BARE_NE = re.compile(r"^[^,，。]{1,10}呢\W*$")
 
 
 def bounded(history: list[dict]) -> list[dict]:
@@ -26,11 +27,24 @@ def last_user_question(history: list[dict]) -> str:
     return ""
 
 
+def depends_on_history(question: str) -> bool:
+    """Whether a question leans on the conversation: it opens with a pointing word ("那…",
+    "它的…", "这个…"), is a bare "X呢?", or names nothing of its own ("要多久?").
+
+    A question with its own subject stands alone, however short: "北京有多少持证社工?",
+    "什么是社会工作?"."""
+    search = normalize(question).strip()
+    if _FOLLOW_UP.match(search) or _BARE_NE.match(search):
+        return True
+    asked = analyse(search)
+    return not asked.focus and not asked.provinces and not asked.places
+
+
 def condense_by_rules(question: str, history: list[dict]) -> str:
     """A standalone question by rules: swap the region, or carry the earlier topic along."""
     previous = last_user_question(bounded(history))
     question = question.strip()
-    if not previous or not (_FOLLOW_UP.match(question) or len(normalize(question)) <= _SHORT):
+    if not previous or not depends_on_history(question):
         return question
     rest = re.sub(r"[那么呢吗\W]", "", normalize(question))
     swapped = normalize(previous)

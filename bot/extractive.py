@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -18,12 +19,15 @@ from bot.sentences import (
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
 from ingest.punct import COLON
-from ingest.schema import Evidence
+from ingest.schema import Chunk, Evidence
 
 # Evidence chunks the answerer reads, and how much an answer may quote.
 READ_CHUNKS = 6
 MAX_ANSWER_CHARS = 420
 MAX_LIST_SENTENCES = 6
+# A comparison quotes each side's article only this far, so that both sides stay readable.
+MAX_COMPARISON_PART_CHARS = 200
+_ARTICLE_HEADING = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,34 @@ def _supported(best: Sentence, q: Question, min_coverage: float) -> bool:
     return q.qtype not in ("number", "comparison") or states_asked_unit(q.search, best.text)
 
 
+def _article_sentences(best: Sentence, pool: list[Sentence], limit: int) -> list[Sentence]:
+    """The sentences of the law article (第X条) that the best sentence stands in, in order, as
+    far as `limit` characters reach: an article is the unit a law says one thing in (its
+    time limit and the exception to it, a rule and its items), so it is quoted whole."""
+    chunk = best.evidence.chunk
+    own = {s.index: s for s in pool if s.evidence.chunk.chunk_id == chunk.chunk_id}
+    chosen: list[Sentence] = []
+    total = 0
+    for s in sorted(own.values(), key=lambda s: s.index):
+        total += len(s.text)
+        if total > limit and best in chosen:
+            break
+        if total > limit:  # the article is too long: keep its best sentence and what follows
+            chosen, total = [], len(s.text)
+        chosen.append(s)
+    return chosen if best in chosen else [best]
+
+
+def is_law_article(chunk: Chunk) -> bool:
+    """Whether a chunk holds (part of) an article of a law or regulation."""
+    return bool(_ARTICLE_HEADING.fullmatch(chunk.section.rsplit(" > ", 1)[-1]))
+
+
 def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]:
-    """The best sentence plus what completes it: the rest of a list, or one more strong fact."""
+    """The best sentence plus what completes it: the rest of its law article, the rest of a
+    list, or one more strong fact."""
+    if is_law_article(best.evidence.chunk):
+        return _article_sentences(best, pool, MAX_ANSWER_CHARS)
     chosen = [best]
     # What follows the best sentence in its document: the rest of its chunk, then the chunks
     # after it (a list opened by "…以下五个方面:" goes on in the next sections).
@@ -135,8 +165,13 @@ def extract(
         parts: list[tuple[str, list[Sentence]]] = []
         for region in regions:
             best = _best([s for s in pool if _about_region(s, region)], q)
-            # A region the evidence says nothing about is named as such (an empty part).
-            parts.append((region, [best] if best and _supported(best, q, min_coverage) else []))
+            if best and _supported(best, q, min_coverage):
+                chosen = [best]
+                if is_law_article(best.evidence.chunk):
+                    chosen = _article_sentences(best, pool, MAX_COMPARISON_PART_CHARS)
+                parts.append((region, chosen))
+            else:  # a region the evidence says nothing about is named as such
+                parts.append((region, []))
         if any(sentences for _, sentences in parts):
             return Extract(parts, refused=False, related=related)
         return Extract([], refused=True, related=related)

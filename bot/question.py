@@ -9,6 +9,7 @@ from typing import Literal
 import cn2an
 import rjieba
 
+from bot.wordlists import stopwords
 from ingest.clean import DOC_NUMBER
 from ingest.normalize import normalize
 from ingest.punct import CLAUSE_SEP, CLOSING_QUOTES, OPENING_QUOTES
@@ -24,16 +25,11 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
     ("definition", re.compile(r"什么是|是什么意思|是指|定义|(?<!分别)(?<!各)是什么|含义|何谓")),
     ("requirement", re.compile(r"要求|条件|规定|怎么做|如何|怎样|应当|需要|必须|标准|资格")),
 ]  # fmt: skip
-# Words that say what kind of answer is wanted but not what it is about.
-STOPWORDS = set(
-    "的 了 吗 呢 吧 啊 呀 么 和 与 及 或 是 有 在 对 为 把 被 从 到 向 给 中 里 上 下 之 这 那 "
-    "这个 那个 这些 那些 它 它们 其 该 我 我们 你 您 他 他们 就 都 也 还 又 再 要 会 能 可以 可 "
-    "什么 哪些 哪个 哪里 哪几 多少 几个 几 怎么 怎么样 怎样 如何 为什么 是否 有没有 请问 一下 "
-    "规定 要求 条件 具体 情况 方面 内容 问题 主要 相关 有关 方面 分别 各 各自 以及 还有 "
-    "社会工作 社工 工作 社会 文件 资料 政策 说 讲 提 提到 提出 明确 意见 通知 "
-    "请 告诉 介绍 说说 呢 哪 谁 时候 目前 现在 一共 总共 大概 每个 每 个 多 少 "
-    "啥 啥时候 干啥 老家 没有 我家 一下子 能不能 可不可以 到底 究竟 已经 东西 哪些东西".split()
-)
+
+
+_GLUED_BEFORE = "各每"
+_GLUED_AFTER = "了着的得"
+_A_NOT_A = re.compile(r"(\w{1,2})[不没]\1\w?")
 
 
 @dataclass(frozen=True)
@@ -55,17 +51,21 @@ class Question:
 
 def focus_terms(search: str, provinces: list[str]) -> list[str]:
     """Content words of a question: what a supporting sentence has to mention."""
-    # The segmenter glues particles to neighbours ("考了", "证在"): trim them off.
-    words = [w.strip().strip("了在的地得着过把被和与及就去来想各") for w in rjieba.cut(search)]
+    # The segmenter glues particles to neighbours ("考了", "涨得", "各定"): trim those that
+    # hardly ever begin or end a topic word. Not 就/地/在/过/和: they begin or end real words
+    # (就业, 地区, 在岗, 过程, 和谐).
+    words = [w.strip().lstrip(_GLUED_BEFORE).rstrip(_GLUED_AFTER) for w in rjieba.cut(search)]
+    stop = stopwords()
     terms = [
         w
         for w in words
         if w
-        and w not in STOPWORDS
+        and w not in stop
         and w not in provinces
         and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", w)
         and (len(w) > 1 or w.isdigit())
         and len(w) <= 8  # the segmenter sometimes returns a whole clause as one "word"
+        and not _A_NOT_A.fullmatch(w)  # 多不多, 是不是: how it is asked, not what
     ]
     return list(dict.fromkeys(terms))
 

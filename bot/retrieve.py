@@ -34,8 +34,10 @@ def retrieve(
             question.search, k=k, filters=base | {"doc_number": question.doc_number}, mode=mode
         )
     elif not region and question.provinces:
-        # Each region named gets its own share of the evidence (comparisons need all of them).
-        share = max(2, k // len(question.provinces))
+        # Each region named gets its own share of the evidence (comparisons need all of them);
+        # a single region at most half, so that national documents and documents covering
+        # several regions, which a region filter does not find, keep their place.
+        share = max(2, k // max(2, len(question.provinces)))
         for name in question.provinces:
             if name in known["province"] or name in known["city"]:
                 preferred += kb.search(

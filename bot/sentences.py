@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.question import Question
+from bot.wordlists import synonyms
 from ingest.headings import parse_heading
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
@@ -22,17 +23,6 @@ _ENUMERATION = re.compile(
 )
 _DEFINITION = re.compile(rf"是指|是[^{COMMA}。]{{2,40}}的(?:职业|工作|活动|过程|专业)|指的是|定义")
 _REQUIREMENT = re.compile(r"要|应|须|必须|不得|不少于|不低于|达到|具备|条件|标准")
-
-
-# Plain words people use for what the policy texts call by formal names (either way round).
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "社工证": ("社会工作者职业水平证书", "职业水平证书", "职业资格证书", "职业水平", "持证"),
-    "考证": ("职业水平考试", "职业水平评价", "资格考试"),
-    "社工站": ("社会工作服务站", "社会工作站"),
-    "工资": ("薪酬", "待遇", "薪资"),
-    "补助": ("补贴",),
-    "补贴": ("补助", "津贴"),
-}
 
 
 @dataclass(frozen=True)
@@ -75,7 +65,7 @@ def coverage(terms: list[str], text: str) -> float:
     bigrams = set(tokenize(text))
     hits = 0.0
     for term in terms:
-        if any(form in text for form in (term, *SYNONYMS.get(term, ()))):
+        if any(form in text for form in (term, *synonyms().get(term, ()))):
             hits += 1
             continue
         grams = tokenize(term)
