@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from enum import Enum
 
 from bot.question import Question, place_variants
 from bot.sentences import (
@@ -16,8 +17,11 @@ from bot.sentences import (
     split_sentences,
     states_asked_unit,
 )
+from bot.wordlists import roles
+from ingest import gazetteer
 from ingest.lexical import tokenize
-from ingest.normalize import normalize
+from ingest.meta import short_title
+from ingest.normalize import compact, normalize
 from ingest.punct import COLON
 from ingest.schema import Chunk, Evidence
 
@@ -25,6 +29,10 @@ from ingest.schema import Chunk, Evidence
 READ_CHUNKS = 6
 MAX_ANSWER_CHARS = 420
 MAX_LIST_SENTENCES = 6
+# A question names a document when the document's short title holds this share of the named
+# characters (an abbreviation drops some: 反家暴法 / 反家庭暴力法 share all four). Set by reading
+# the titles of the 20 real documents, not tuned on a gold set.
+MIN_NAME_SHARE = 0.75
 # A comparison quotes each side's article only this far, so that both sides stay readable.
 MAX_COMPARISON_PART_CHARS = 200
 _ARTICLE_HEADING = re.compile(r"第[一二三四五六七八九十百零〇]+条")
@@ -46,22 +54,41 @@ def _about_region(s: Sentence, region: str) -> bool:
     return any(v in (meta.province, meta.city) or v in text for v in place_variants(region))
 
 
-def _supported(best: Sentence, q: Question, min_coverage: float) -> bool:
-    """Whether a sentence speaks to the question's focus (and states a number when asked for)."""
-    meta = best.evidence.chunk.meta
-    parts = [best.text, best.evidence.chunk.section, meta.title, meta.city, meta.date]
-    context = normalize(" ".join(parts))
+class Unsupported(Enum):
+    """Why the best sentence does not answer the question (shown to the asker on refusal)."""
+
+    FOCUS = "资料没有谈到问题所问的内容"
+    PLACE = "资料没有提到问题所问的地区"
+    YEAR = "资料没有提到问题所问的年份"
+    ROLE = "资料说的是另一种身份"
+    DOCUMENT = "资料中没有问题所问的文件"
+    QUANTITY = "资料没有给出问题所问的数量"
+
+
+def unsupported(best: Sentence, q: Question, min_coverage: float) -> Unsupported | None:
+    """Why a sentence does not answer the question, or None when it does: it must speak to the
+    question's focus, and name what the question asks about — its place, year, role and
+    document — and state the kind of quantity asked for. A near miss is no answer."""
+    chunk = best.evidence.chunk
+    meta = chunk.meta
+    context = normalize(" ".join([best.text, chunk.section, meta.title, meta.city, meta.date]))
     if coverage(q.focus, context) < min_coverage:
-        return False
+        return Unsupported.FOCUS
     # A place or year the question names must be in the sentence's chunk or document title.
-    around = normalize(" ".join([context, best.evidence.chunk.text]))
+    around = normalize(" ".join([context, chunk.text]))
     if any(not any(v in around for v in place_variants(p)) for p in q.places):
-        return False
+        return Unsupported.PLACE
     if any(y not in around for y in q.years):
-        return False
+        return Unsupported.YEAR
+    if q.role and _names_a_neighbour_role(q.role, around):
+        return Unsupported.ROLE
+    if q.document and q.qtype != "comparison" and not names_document(q.document, chunk):
+        return Unsupported.DOCUMENT
     if q.qtype == "number" and not has_number(best.text):
-        return False
-    return q.qtype not in ("number", "comparison") or states_asked_unit(q.search, best.text)
+        return Unsupported.QUANTITY
+    if q.qtype in ("number", "comparison") and not states_asked_unit(q.search, best.text):
+        return Unsupported.QUANTITY
+    return None
 
 
 def _article_sentences(best: Sentence, pool: list[Sentence], limit: int) -> list[Sentence]:
@@ -85,6 +112,33 @@ def _article_sentences(best: Sentence, pool: list[Sentence], limit: int) -> list
 def is_law_article(chunk: Chunk) -> bool:
     """Whether a chunk holds (part of) an article of a law or regulation."""
     return bool(_ARTICLE_HEADING.fullmatch(chunk.section.rsplit(" > ", 1)[-1]))
+
+
+def _names_a_neighbour_role(asked: str, text: str) -> bool:
+    """Whether a text speaks of a neighbour of the role asked about (one whose name holds or is
+    held in the other's: 社会工作师 for 助理社会工作师) and not of the role itself."""
+    named = {m.group() for m in roles().finditer(text)}
+    return asked not in named and any(r in asked or asked in r for r in named)
+
+
+def names_document(named: str, chunk: Chunk) -> bool:
+    """Whether a chunk's document is the one a question names: its title holds the name's
+    characters (反家暴法 ~ 反家庭暴力法, 社区矫正法 ⊂ "我想问社区矫正法"), and a place in the name
+    is the document's place (北京市志愿服务条例 is not 重庆市志愿服务条例)."""
+    title = compact(short_title(chunk.meta.title))
+    name = compact(named)
+    if not title or not name:
+        return False
+    shared = len(set(name) & set(title))
+    if shared < MIN_NAME_SHARE * len(set(name)) and not set(title) <= set(name):
+        return False
+    meta = chunk.meta
+    for _, place in gazetteer.places_in(named):
+        if place.province not in (meta.province, "") and place.province not in title:
+            return False
+        if place.city and place.city != meta.city and place.city not in title:
+            return False
+    return True
 
 
 def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]:
@@ -164,8 +218,10 @@ def extract(
     if q.qtype == "comparison" and len(regions) >= 2:
         parts: list[tuple[str, list[Sentence]]] = []
         for region in regions:
-            best = _best([s for s in pool if _about_region(s, region)], q)
-            if best and _supported(best, q, min_coverage):
+            # Each side is checked for its own place only.
+            side = replace(q, places=[region] if region in q.places else [])
+            best = _best([s for s in pool if _about_region(s, region)], side)
+            if best and not unsupported(best, side, min_coverage):
                 chosen = [best]
                 if is_law_article(best.evidence.chunk):
                     chosen = _article_sentences(best, pool, MAX_COMPARISON_PART_CHARS)
@@ -177,7 +233,9 @@ def extract(
         return Extract([], refused=True, related=related)
     if q.provinces:
         pool = [s for s in pool if any(_about_region(s, r) for r in q.provinces)]
+    # A place below the province the question names: sentences about it come first.
+    pool = [s for s in pool if all(_about_region(s, p) for p in q.places)] or pool
     best = _best(pool, q)
-    if best is None or not _supported(best, q, min_coverage):
+    if best is None or unsupported(best, q, min_coverage):
         return Extract([], refused=True, related=related)
     return Extract([("", _extend(best, pool + follow, q))], refused=False, related=related)

@@ -9,7 +9,8 @@ from typing import Literal
 import cn2an
 import rjieba
 
-from bot.wordlists import stopwords
+from bot.wordlists import roles, stopwords
+from ingest import gazetteer
 from ingest.clean import DOC_NUMBER
 from ingest.normalize import normalize
 from ingest.punct import CLAUSE_SEP, CLOSING_QUOTES, OPENING_QUOTES
@@ -27,6 +28,13 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
 ]  # fmt: skip
 
 
+_QUOTED_TITLE = re.compile(r"《([^《》]{2,40})》")
+# A quoted name is a title when it is more than its kind ("《通知》" names no document).
+_KIND_OF_TITLE = re.compile(r"..(?:法|条例|办法|规定|细则|意见|规划|方案|通知|决定)")
+# A local regulation named by its place and kind: "北京市志愿服务条例", "按浙江省社会救助条例".
+_LOCAL_TITLE = re.compile(r"[\u4e00-\u9fff]{2,20}?(?:条例|暂行办法|实施办法|办法|细则)")
+# A law named right before an article: "社区矫正法第二十五条", "反家暴法第2条".
+_LAW_BEFORE_ARTICLE = re.compile(r"([\u4e00-\u9fff]{2,12}法)(?=第)")
 _GLUED_BEFORE = "各每"
 _GLUED_AFTER = "了着的得"
 _A_NOT_A = re.compile(r"(\w{1,2})[不没]\1\w?")
@@ -47,6 +55,8 @@ class Question:
     places: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     article: str = ""  # an article the question names, as laws write it: "第二十五条"
+    role: str = ""  # a role the question asks about ("助理社会工作师"); the evidence must name it
+    document: str = ""  # a law or policy the question names ("反家暴法", "北京市志愿服务条例")
 
 
 def focus_terms(search: str, provinces: list[str]) -> list[str]:
@@ -128,7 +138,26 @@ def analyse(text: str) -> Question:
     years = years_in(search)
     if qtype != "comparison" and len(provinces) + len(places) >= 2 and _COMPARE.search(search):
         qtype = "comparison"
-    return Question(text, search, qtype, provinces, doc_number, focus, places, years, article)
+    role = next((m.group() for m in roles().finditer(search)), "")
+    document = document_named(search)
+    return Question(
+        text, search, qtype, provinces, doc_number, focus, places, years, article, role, document
+    )
+
+
+def document_named(search: str) -> str:
+    """A law or regulation the question names, when it says which: 《…》, a local regulation
+    with its place ("北京市志愿服务条例"), or a law before an article ("社区矫正法第二十五条").
+    Looser phrases ("…的规划", "三步法") name nothing: a wrong name would refuse answers."""
+    if (m := _QUOTED_TITLE.search(search)) and _KIND_OF_TITLE.search(m.group(1)):
+        return m.group(1).removeprefix("中华人民共和国")
+    for m in _LOCAL_TITLE.finditer(search):
+        found = gazetteer.places_in(m.group())
+        if found:
+            start = m.group().index(found[0][0])
+            return m.group()[start:]
+    m = _LAW_BEFORE_ARTICLE.search(search)
+    return m.group(1).removeprefix("中华人民共和国") if m else ""
 
 
 def years_in(text: str) -> list[str]:
@@ -137,21 +166,18 @@ def years_in(text: str) -> list[str]:
 
 
 def places_in(search: str) -> list[str]:
-    """Cities, prefectures and districts named in a question ("宜昌西陵区", "黔西南州")."""
-    places: list[str] = []
-    run = ""
-    for word, tag in [*rjieba.tag(search), ("", "")]:
-        if tag == "ns" and not provinces_in(word):
-            run += word
-            continue
-        if run.endswith(_PLACE_SUFFIXES) and len(run) >= 3:
-            places.append(run)
-        run = ""
-    return list(dict.fromkeys(places))
+    """Prefectures, cities and counties a question names ("恩施州", "西陵区", "唐山"), from the
+    national gazetteer; provinces are `provinces_in`'s."""
+    return list(dict.fromkeys(name for name, place in gazetteer.places_in(search) if place.city))
 
 
 def place_variants(place: str) -> list[str]:
-    """Ways a text may name a place: "宜昌西陵区" -> it, "宜昌", "西陵区"; "唐山市" -> "唐山"."""
+    """Ways a text may name a place: "宜昌西陵区" -> it, "宜昌", "西陵区"; "唐山市" -> "唐山";
+    a county also by its prefecture ("西陵区" -> "宜昌")."""
+    known = gazetteer.places().get(place)
+    if known and known.city:
+        forms = [place, known.city, known.city + "市", known.city + "州"]
+        return list(dict.fromkeys([*forms, place.removesuffix("市").removesuffix("州")]))
     parts = [p for p in rjieba.cut(place) if len(p) >= 2] or [place]
     short = [p[:-1] for p in [place, *parts] if p.endswith(_PLACE_SUFFIXES) and len(p) >= 3]
     return list(dict.fromkeys([place, *parts, *short]))

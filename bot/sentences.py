@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.question import Question
-from bot.wordlists import synonyms
+from bot.wordlists import asked_units, measure_words, synonyms
 from ingest.headings import parse_heading
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
@@ -94,24 +94,31 @@ def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
     return score + 0.3 / (1 + s.evidence.rank)
 
 
-# What a "how many / how much / when" question asks for, and the unit a sentence must state
-# to answer it; the first rule whose question pattern matches decides.
-_ASKED_UNITS = [
-    (re.compile(r"多少人|多少名|几个人|几名|多少个|几个|多少家|几家"), None),
-    (
-        re.compile(r"哪天|几号|几月几日|哪一天|日期"),
-        re.compile(r"\d+日|\d+号|[一二三四五六七八九十]+日"),
-    ),
-    (re.compile(r"多少钱|补贴|补助|工资|薪|经费|资金|费|元"), re.compile(r"元")),
-]
-
-
 def states_asked_unit(question: str, text: str) -> bool:
-    """Whether a sentence gives the kind of quantity asked for (money in 元, a day)."""
-    for asks, unit in _ASKED_UNITS:
-        if asks.search(question):
-            return unit is None or bool(unit.search(normalize(text)))
+    """Whether a sentence gives the kind of quantity asked for (money in 元, a duration, an
+    age, a share, a count in the measure word asked); the first kind whose question words match
+    decides (bot/data/words.toml)."""
+    if asked := _COUNT_ASKED.search(_BRACKETED.sub("", question)):
+        answers = measure_words().get(asked.group(1), ())
+        unit = "|".join(map(re.escape, answers))
+        text = normalize(text)
+        # What is counted must be what the sentence counts: the head of the phrase (Chinese
+        # noun phrases end in their head: 乡镇社工站 -> 工站, 服务机构 -> 机构) must be there.
+        counted = asked.group(2)
+        if len(counted) >= 2 and counted[-2:] not in text:
+            return False
+        return bool(re.search(rf"\d+(?:\.\d+)?\s*(?:万|亿)?(?:{unit})", text))
+    for unit in asked_units():
+        if unit.asks.search(question):
+            return unit.states is None or bool(unit.states.search(normalize(text)))
     return True
+
+
+# "多少个社区社工站": the measure word and the thing counted (up to the next particle).
+_COUNT_ASKED = re.compile(
+    r"(?:多少|几)(个|家|名|位|人|项|次|所|支)(?!月|工作日|小时)([\u4e00-\u9fff]{0,6}?)(?=[的了吗呢?？,，。]|$)"
+)
+_BRACKETED = re.compile(rf"{OPEN_BRACKET_CLASS}[^()（）]*{CLOSE_BRACKET_CLASS}")
 
 
 def has_number(text: str) -> bool:

@@ -3,7 +3,9 @@ entry comes from)."""
 
 from __future__ import annotations
 
+import re
 import tomllib
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -26,3 +28,36 @@ def stopwords() -> frozenset[str]:
 def synonyms() -> dict[str, tuple[str, ...]]:
     """Plain word -> the formal names a document may use for it."""
     return {k: tuple(v) for k, v in _data()["synonyms"].items()}
+
+
+@cache
+def roles() -> re.Pattern[str]:
+    """Role names, longest first: "助理社会工作师" is found as itself, not as 社会工作师."""
+    names = sorted(_data()["roles"]["names"], key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, names)))
+
+
+@dataclass(frozen=True)
+class AskedUnit:
+    """A kind of quantity: how a question asks for it, and what states it (None: anything)."""
+
+    kind: str
+    asks: re.Pattern[str]
+    states: re.Pattern[str] | None
+
+
+@cache
+def asked_units() -> tuple[AskedUnit, ...]:
+    """The kinds of quantity, in the order they are tried."""
+    return tuple(
+        AskedUnit(
+            u["kind"], re.compile(u["asks"]), re.compile(u["states"]) if u["states"] else None
+        )
+        for u in _data()["asked_units"]
+    )
+
+
+@cache
+def measure_words() -> dict[str, tuple[str, ...]]:
+    """Measure word a count is asked with -> the measure words that answer it."""
+    return {k: tuple(v) for k, v in _data()["measure_words"].items()}
