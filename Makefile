@@ -63,12 +63,19 @@ index: install
 serve: install index
 	$(VENV)/bin/shegong serve --host 127.0.0.1 --port 7860
 
-## test: lint, unit and integration tests, browser tests, and the evaluation gate (test split)
+REAL_DOCS := ../shared/real-docs
+
+## test: lint, unit and integration tests, browser tests, and the evaluation gates (the seed
+## test split, and the held-out set over ../shared/real-docs when that folder is there)
 test: install system-deps llm
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest -q
 	$(VENV)/bin/shegong eval --qa evals/qa.jsonl --split test --out artifacts/eval-test --quiet
+	@if [ -d $(REAL_DOCS) ]; then \
+		$(VENV)/bin/shegong eval --qa evals/heldout.jsonl --corpus $(REAL_DOCS) --split heldout \
+			--gates heldout --out artifacts/eval-heldout --quiet; \
+	else echo "held-out evaluation skipped: $(REAL_DOCS) is absent"; fi
 
 ## bench: speed and memory figures (scripts that print, not tests)
 bench: install

@@ -108,3 +108,27 @@ def test_sources_in_other_formats_and_encodings_are_checked_as_loaded(tmp_path: 
 )
 def test_traditional_script_is_detected_from_the_text(text: str, traditional: bool) -> None:
     assert is_traditional(text) is traditional
+
+
+REAL_DOCS = ROOT.parent / "shared" / "real-docs"
+REAL_GOLD = [ROOT / "evals" / "heldout.jsonl", ROOT / "evals" / "realdev.jsonl"]
+
+
+@pytest.mark.skipif(not REAL_DOCS.is_dir(), reason=f"{REAL_DOCS} is absent")
+@pytest.mark.parametrize("path", REAL_GOLD, ids=lambda p: p.stem)
+def test_real_document_gold_sets_are_valid(path: Path) -> None:
+    """The held-out and real-document dev sets quote ../shared/real-docs exactly."""
+    problems = check_gold(load_gold(path), REAL_DOCS)
+    assert not problems, "\n".join(problems)
+
+
+def test_held_out_set_has_what_the_answers_issue_asks_for() -> None:
+    """At least 100 items: 25 near-miss unanswerables, 10 comparisons, follow-ups, articles."""
+    items = load_gold(ROOT / "evals" / "heldout.jsonl")
+    kinds = Counter(i["category"] for i in items)
+    assert len(items) >= 100 and kinds["unanswerable"] >= 25 and kinds["comparison"] >= 10
+    assert kinds["followup"] and kinds["article"] and kinds["colloquial"]
+    assert all(i["split"] == "heldout" for i in items)
+    held = {i["question"] for i in items}
+    dev = {i["question"] for i in load_gold(ROOT / "evals" / "realdev.jsonl")}
+    assert not held & dev  # calibration never sees a held-out question

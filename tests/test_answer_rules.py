@@ -1,0 +1,99 @@
+"""Table-driven rules of question analysis and the evidence check, with cases from the real
+documents and the seeds: what a question names, and what evidence must say to answer it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.extractive import _names_a_neighbour_role, names_document
+from bot.question import analyse, document_named, place_variants
+from bot.sentences import states_asked_unit
+from ingest.schema import Chunk, DocMeta
+
+
+@pytest.mark.parametrize(
+    ("question", "document"),
+    [
+        ("社区矫正法第二十五条怎么规定的?", "社区矫正法"),
+        ("反家暴法第2条", "反家暴法"),
+        ("北京市志愿服务条例规定志愿者每年服务多少小时?", "北京市志愿服务条例"),
+        ("按重庆市志愿服务条例，哪些情况要签协议?", "重庆市志愿服务条例"),
+        ("《中华人民共和国慈善法》对募捐怎么规定", "慈善法"),
+        # Phrases that name no document: a wrong name would refuse good answers.
+        ("江苏的《通知》对各级民政部门提出了哪些要求？", ""),
+        ("雅安市雨城区建强社工人才队伍的“三步法”是哪三步？", ""),
+        ("被家暴了想去法院申请保护令", ""),
+        ("有什么办法", ""),
+    ],
+)
+def test_the_document_a_question_names(question: str, document: str) -> None:
+    assert document_named(analyse(question).search) == document
+
+
+def _chunk(title: str, province: str = "", city: str = "") -> Chunk:
+    meta = DocMeta(title=title, province=province, city=city)
+    return Chunk("c", "d", "s", "text", "text", title, 0, 4, meta)
+
+
+@pytest.mark.parametrize(
+    ("named", "title", "province", "names"),
+    [
+        ("反家暴法", "中华人民共和国反家庭暴力法", "全国", True),
+        ("社区矫正法", "中华人民共和国社区矫正法", "全国", True),
+        ("重庆市志愿服务条例", "重庆市志愿服务条例", "重庆", True),
+        ("北京市志愿服务条例", "重庆市志愿服务条例", "重庆", False),  # another place's
+        ("北京市志愿服务条例", "北京市未成年人保护条例", "北京", False),  # another subject
+        ("慈善法", "广州市慈善促进条例", "广东", False),
+    ],
+)
+def test_a_named_document_is_matched_by_title_and_place(named, title, province, names) -> None:
+    assert names_document(named, _chunk(title, province)) is names
+
+
+@pytest.mark.parametrize(
+    ("asked", "text", "neighbour_only"),
+    [
+        ("助理社会工作师", "社会工作师每年继续教育不少于90小时", True),
+        ("社会工作师", "助理社会工作师继续教育不少于72小时", True),
+        ("助理社会工作师", "助理社会工作师不少于72小时，社会工作师不少于90小时", False),
+        ("志愿者", "志愿服务组织应当为志愿者购买保险", False),
+        ("社会工作者", "慈善组织应当公开年度报告", False),  # no role named: not a near miss
+    ],
+)
+def test_evidence_about_a_neighbouring_role_is_a_near_miss(asked, text, neighbour_only) -> None:
+    assert _names_a_neighbour_role(asked, text) is neighbour_only
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "states"),
+    [
+        ("公告期不得少于多少天?", "公告期不得少于六十日", True),
+        ("一次批下来能管多长时间?", "批准一次的有效期为六个月", True),
+        ("管理费用的比例是多少?", "管理费用不得超过当年总支出的百分之十", True),
+        ("多大岁数可以优先就医?", "七十周岁以上老年人就医优先", True),
+        ("补贴多少钱?", "补贴标准由省民政厅确定", False),
+        ("任期几年?", "由全体十八周岁以上的居民参加", False),  # an age is no term of office
+        ("黑龙江已经建了多少个乡镇（街道）社工站？", "全省已建立社工站164个", True),
+        ("北京建成多少个社区社工站?", "北京市已有920家社会工作服务机构", False),
+        ("江苏建成多少个乡镇(街道)社工站?", "重点围绕以下5个方面开展示范点建设", False),
+    ],
+)
+def test_the_kind_of_quantity_asked_must_be_stated(question, sentence, states) -> None:
+    assert states_asked_unit(analyse(question).search, sentence) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "places"),
+    [
+        ("恩施州的社工站覆盖率是多少?", ["恩施州"]),
+        ("湖北宜昌西陵区怎么做的?", ["宜昌", "西陵区"]),
+        ("黔西南州投入了多少钱", ["黔西南州"]),
+        ("社工站要达到哪些要求?", []),
+    ],
+)
+def test_places_below_the_province_come_from_the_gazetteer(question, places) -> None:
+    assert analyse(question).places == places
+
+
+def test_a_county_is_also_found_by_its_prefecture() -> None:
+    assert "宜昌" in place_variants("西陵区") and "恩施" in place_variants("恩施州")
