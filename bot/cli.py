@@ -32,6 +32,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
     for f in report.files:
         if f.status != "skipped" or args.verbose:
             detail = f"{f.chunks} 段" if f.status in ("indexed", "removed") else f.reason
+            if f.notes:
+                detail += "(" + ";".join(f.notes) + ")"
             print(f"{labels[f.status]:>4}  {f.source}  {detail}".rstrip())
     print(report.summary())
     return 1 if report.failed else 0

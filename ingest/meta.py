@@ -83,6 +83,17 @@ def extract_meta(
     )
 
 
+def not_understood(metas: list[DocMeta]) -> tuple[str, ...]:
+    """What the text did not say about its documents, for the ingest report ("未找到标题")."""
+    labels = (("title", "未找到标题"), ("date", "未识别出日期"), ("province", "未识别出地区"))
+    notes = []
+    for field, label in labels:
+        missing = sum(not getattr(m, field) for m in metas)
+        if missing:
+            notes.append(label if len(metas) == 1 else f"{label}({missing}/{len(metas)} 篇)")
+    return tuple(notes)
+
+
 def short_title(title: str) -> str:
     """ "中华人民共和国社区矫正法" -> "社区矫正法"; a trailing note "（2023年修正）" dropped."""
     return _TRAILING_NOTE.sub("", title.removeprefix("中华人民共和国")).strip()

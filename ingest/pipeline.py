@@ -20,7 +20,7 @@ from tqdm import tqdm
 from ingest.kb import KnowledgeBase
 from ingest.lexical import LexicalIndex
 from ingest.load import SUPPORTED_SUFFIXES, LoadError, load_file
-from ingest.meta import MANIFEST_NAME, load_manifest
+from ingest.meta import MANIFEST_NAME, load_manifest, not_understood
 from ingest.parse import parse_text
 from ingest.settings import Settings
 from ingest.split import split_document
@@ -60,6 +60,8 @@ class FileResult:
     chunks: int = 0
     reason: str = ""
     seconds: float = 0.0
+    # What was indexed but not understood, e.g. "未找到标题": the file is searchable all the same.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -290,7 +292,9 @@ class Ingestor:
         if stale:
             self.kb.store.delete(stale)
         by_hash[file_hash] = source
-        return FileResult(source, "indexed", chunks=len(chunks), seconds=time.monotonic() - started)
+        took = time.monotonic() - started
+        notes = not_understood([d.meta for d in docs])
+        return FileResult(source, "indexed", chunks=len(chunks), seconds=took, notes=notes)
 
     def _drop_removed(
         self,

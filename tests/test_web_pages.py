@@ -83,3 +83,12 @@ def test_page_chrome_lines(line: str, chrome: bool) -> None:
     from ingest.noise import is_page_chrome
 
     assert is_page_chrome(line) is chrome
+
+
+def test_what_the_text_does_not_say_is_named_for_the_report() -> None:
+    from ingest.meta import not_understood
+
+    docs = _docs("各地要高度重视，精心组织，确保活动取得实效。各级民政部门要加强指导。\n")
+    assert not_understood([d.meta for d in docs]) == ("未找到标题", "未识别出日期", "未识别出地区")
+    (exam,) = _docs(EXAM_SITE_PAGE)
+    assert "未找到标题" not in not_understood([exam.meta])
