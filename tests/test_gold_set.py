@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections import Counter
+from difflib import SequenceMatcher
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,25 @@ def test_held_out_set_has_what_the_answers_issue_asks_for() -> None:
     assert len(items) >= 100 and kinds["unanswerable"] >= 25 and kinds["comparison"] >= 10
     assert kinds["followup"] and kinds["article"] and kinds["colloquial"]
     assert all(i["split"] == "heldout" for i in items)
-    held = {i["question"] for i in items}
-    dev = {i["question"] for i in load_gold(ROOT / "evals" / "realdev.jsonl")}
-    assert not held & dev  # calibration never sees a held-out question
+    dev = load_gold(ROOT / "evals" / "realdev.jsonl")
+    assert not {i["question"] for i in items} & {i["question"] for i in dev}
+
+
+def _shares_a_clause(a: dict, b: dict, run: int = 12) -> bool:
+    """Whether two items quote overlapping text (12 characters in a row) of the same file."""
+    for x in a["sources"]:
+        for y in b["sources"]:
+            if x["file"] != y["file"]:
+                continue
+            match = SequenceMatcher(None, x["quote"], y["quote"], autojunk=False)
+            if match.find_longest_match(0, len(x["quote"]), 0, len(y["quote"])).size >= run:
+                return True
+    return False
+
+
+def test_calibration_never_sees_a_held_out_clause() -> None:
+    """No item of the real-document dev set (calibrated on) asks about a held-out item's clause."""
+    held = load_gold(ROOT / "evals" / "heldout.jsonl")
+    dev = load_gold(ROOT / "evals" / "realdev.jsonl")
+    shared = [(h["id"], d["id"]) for h in held for d in dev if _shares_a_clause(h, d)]
+    assert not shared
