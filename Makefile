@@ -14,6 +14,9 @@ WHEELHOUSE ?= $(HOME)/.cache/shegong/wheelhouse
 #   make install TORCH_INDEX=https://download.pytorch.org/whl/cpu
 # Without either, PyPI's torch==2.13.0 is the CUDA build (several GB).
 TORCH_FIND_LINKS ?= /opt/wheels
+# uv trusts the system's certificate store, as apt and pip do (a proxy's or an organisation's CA
+# installed in /etc/ssl/certs then works for uv too).
+export UV_SYSTEM_CERTS := 1
 TORCH_INDEX ?=
 UV_SOURCES := $(if $(wildcard $(TORCH_FIND_LINKS)),--find-links $(TORCH_FIND_LINKS)) \
 	$(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX) --index-strategy unsafe-best-match)
