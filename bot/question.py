@@ -12,6 +12,7 @@ import rjieba
 from bot.wordlists import roles, stopwords
 from ingest import gazetteer
 from ingest.clean import DOC_NUMBER
+from ingest.meta import NATIONAL
 from ingest.normalize import normalize
 from ingest.punct import CLAUSE_SEP, CLOSING_QUOTES, OPENING_QUOTES
 from ingest.regions import provinces_in
@@ -23,7 +24,8 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
                         r"主要(?:做法|措施|内容)")),
     ("number", re.compile(r"多少|几个|几家|几名|几年|几成|比例|百分|多大|多长|何时|什么时候|"
                           r"哪一年|哪年|数量|规模|覆盖率|人数|哪天|几号|几月几日|哪一天")),
-    ("definition", re.compile(r"什么是|是什么意思|是指|定义|(?<!分别)(?<!各)是什么|含义|何谓")),
+    ("definition", re.compile(r"什么是|是什么意思|是指|指的是|指什么|界定|定义|含义|何谓|"
+                              r"(?<!分别)(?<!各)是什么|是(?:一|1)种什么|是什么样的")),
     ("requirement", re.compile(r"要求|条件|规定|怎么做|如何|怎样|应当|需要|必须|标准|资格")),
 ]  # fmt: skip
 
@@ -55,6 +57,7 @@ class Question:
     places: list[str] = field(default_factory=list)
     years: list[str] = field(default_factory=list)
     article: str = ""  # an article the question names, as laws write it: "第二十五条"
+    subject: str = ""  # the term a definition question asks about ("学生欺凌")
     role: str = ""  # a role the question asks about ("助理社会工作师"); the evidence must name it
     document: str = ""  # a law or policy the question names ("反家暴法", "北京市志愿服务条例")
 
@@ -73,7 +76,7 @@ def focus_terms(search: str, provinces: list[str]) -> list[str]:
         and w not in stop
         and w not in provinces
         and re.search(r"[\u4e00-\u9fffA-Za-z0-9]", w)
-        and (len(w) > 1 or w.isdigit())
+        and len(w) > 1  # one character, or one digit ("一种" reads "1种"), names nothing
         and len(w) <= 8  # the segmenter sometimes returns a whole clause as one "word"
         and not _A_NOT_A.fullmatch(w)  # 多不多, 是不是: how it is asked, not what
     ]
@@ -84,14 +87,19 @@ MAX_SUBJECT_CHARS = 12
 _ARTICLE = re.compile(r"第\s*(\d{1,3}|[一二三四五六七八九十百零〇两]{1,6})\s*条")
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _PLACE_SUFFIXES = ("市", "州", "区", "县", "旗", "盟", "镇", "乡")
+_NATIONAL = re.compile(r"国家|全国|国务院|中央")
 _COMPARE = re.compile(r"和|与|及|、|分别|各|对比|比较|区别|不同")
+_QUOTED_TERM = re.compile(r"[“\"「]([^”\"」]{2,12})[”\"」]")
 _SUBJECT = re.compile(
-    r"(?:什么是|何谓)(.+?)[??。]?$|^(?:请问)?(.+?)(?:是什么|的定义|的含义|是指什么)"
+    r"(?:什么是|何谓)(.+?)[??。]?$|^(?:请问)?(.+?)(?:是什么|的定义|的含义|是指什么|是(?:一|1)种什么|是什么样的)"
 )
 
 
 def _definition_subject(search: str) -> str:
-    """What a definition question asks about: "什么是社会工作?" -> "社会工作"."""
+    """What a definition question asks about: "什么是社会工作?" -> "社会工作"; a quoted term
+    ("…里说的“志愿服务”指的是什么") is the term."""
+    if quoted := _QUOTED_TERM.search(search):
+        return quoted.group(1)
     m = _SUBJECT.search(search.strip())
     subject = (m.group(1) or m.group(2)) if m else ""
     if len(subject) > MAX_SUBJECT_CHARS:  # a whole clause, not a term being defined
@@ -126,22 +134,34 @@ def analyse(text: str) -> Question:
             if pattern.search(search):
                 qtype = name
                 break
-    if qtype == "definition" and (subject := _definition_subject(search)):
-        focus_extra = [subject]
-    else:
-        focus_extra = []
+    subject = _definition_subject(search) if qtype == "definition" else ""
+    focus_extra = [subject] if subject else []
     number = DOC_NUMBER.search(search)
     doc_number = re.sub(r"\s+", "", number.group()) if number else ""
     focus = focus_terms(search.replace(doc_number, " ") if doc_number else search, provinces)
     focus = list(dict.fromkeys(focus_extra + focus))
     places = places_in(search)
     years = years_in(search)
+    # "浙江和国家的规定有什么不同": the national rules are a side of their own.
+    if provinces + places and _NATIONAL.search(search) and _COMPARE.search(search):
+        provinces = [*provinces, NATIONAL]
     if qtype != "comparison" and len(provinces) + len(places) >= 2 and _COMPARE.search(search):
         qtype = "comparison"
     role = next((m.group() for m in roles().finditer(search)), "")
     document = document_named(search)
     return Question(
-        text, search, qtype, provinces, doc_number, focus, places, years, article, role, document
+        text,
+        search,
+        qtype,
+        provinces,
+        doc_number,
+        focus,
+        places,
+        years,
+        article,
+        subject,
+        role,
+        document,
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
@@ -10,13 +12,16 @@ from pydantic import ConfigDict
 from bot.question import Question, analyse, without_article
 from ingest.kb import KnowledgeBase, Mode
 from ingest.meta import short_title
-from ingest.normalize import compact
+from ingest.normalize import compact, normalize
 from ingest.schema import Evidence
 
 # A question names a law when it shares this many characters with the law's short title
 # ("反家暴法" and 反家庭暴力法 share 4; "法" or "条例" alone is no name). Set by reading the titles
 # of the 20 real documents, not tuned on any gold set.
 MIN_TITLE_CHARS = 3
+# Chunks searched for the sentence that defines a term: the term's own best lexical hits and
+# the question's best hybrid hits, this many each.
+DEFINITION_CANDIDATES = 30
 
 
 def retrieve(
@@ -29,6 +34,8 @@ def retrieve(
     known = kb.known_values()
     if question.article and (named := _named_article(kb, question, region)):
         preferred = named
+    elif question.subject and (defining := _defining(kb, question, k, region, mode)):
+        preferred = defining
     elif question.doc_number and question.doc_number in known["doc_number"]:
         preferred = kb.search(
             question.search, k=k, filters=base | {"doc_number": question.doc_number}, mode=mode
@@ -44,6 +51,19 @@ def retrieve(
                     question.search, k=share, filters={"region": name}, mode=mode
                 )
     return _merge(preferred, results, k)
+
+
+def _defining(
+    kb: KnowledgeBase, question: Question, k: int, region: str | None, mode: Mode
+) -> list[Evidence]:
+    """Chunks that define the term a definition question asks about ("本法所称家庭暴力，是指…",
+    "禁毒社会工作是…"), among the best chunks for the question and for the term alone."""
+    base = {"region": region} if region else None
+    hits = kb.search(question.subject, k=DEFINITION_CANDIDATES, filters=base, mode="lexical")
+    hits += kb.search(question.search, k=DEFINITION_CANDIDATES, filters=base, mode=mode)
+    defines = re.compile(rf"{re.escape(question.subject)}[”\"」]?[,，]?(?:是指|指的是|是)")
+    found = {e.chunk.chunk_id: e for e in hits if defines.search(normalize(e.chunk.text))}
+    return list(found.values())[:k]
 
 
 def _named_article(kb: KnowledgeBase, question: Question, region: str | None) -> list[Evidence]:

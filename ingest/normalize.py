@@ -23,10 +23,11 @@ _SPACES = re.compile(r"\s+")
 _NUMERAL = "零〇○一二两三四五六七八九十百千"
 _UNITS = (
     "周岁|岁|日|天|年|月|周|小时|学时|课时|个|条|款|项|章|节|篇|人|名|位|元|万|亿|倍|次|"
-    "家|户|所|类|种|级|批|届|期|米|公里|平方米|张|份|本|套|台"
+    "家|户|所|类|种|级|批|届|期|平方米|公里|米|张|份|本|套|台"
 )
 _COUNTED = re.compile(rf"(?:(?<=第)|(?<![{_NUMERAL}]))(?P<n>[{_NUMERAL}]+)(?P<unit>{_UNITS})")
 _PLACE_VALUE = re.compile("[十百千]")
+_DETERMINER_UNITS = frozenset("种类批份张本套台项位名家所支级期届篇节章条款")
 _DIGITS = str.maketrans("零〇○一二两三四五六七八九", "0001223456789")
 # Everything that is not a letter or digit of any script: punctuation, symbols, spaces.
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -58,7 +59,15 @@ def fold_numbers(text: str) -> str:
     forms match: "六十日" -> "60日", "第二十五条" -> "第25条", "二〇一〇年" -> "2010年".
 
     Only a numeral right after 第 or right before a unit is folded: "统一", "一般" stay."""
-    return _COUNTED.sub(lambda m: _arabic(m.group("n")) + m.group("unit"), text)
+    return _COUNTED.sub(_fold, text)
+
+
+def _fold(m: re.Match[str]) -> str:
+    numeral, unit = m.group("n"), m.group("unit")
+    # "一种", "一项", "一家": 一 before a measure word is mostly "a", not a count.
+    if numeral == "一" and unit in _DETERMINER_UNITS and not m.string[: m.start()].endswith("第"):
+        return m.group()
+    return _arabic(numeral) + unit
 
 
 def _arabic(numeral: str) -> str:

@@ -97,3 +97,30 @@ def test_places_below_the_province_come_from_the_gazetteer(question, places) -> 
 
 def test_a_county_is_also_found_by_its_prefecture() -> None:
     assert "宜昌" in place_variants("西陵区") and "恩施" in place_variants("恩施州")
+
+
+@pytest.mark.parametrize(
+    ("question", "subject"),
+    [
+        ("志愿服务条例里说的“志愿服务”指的是什么？", "志愿服务"),
+        ("未成年人保护法对“学生欺凌”是怎么界定的？", "学生欺凌"),
+        ("禁毒社会工作是一种什么样的工作？", "禁毒社会工作"),
+        ("什么是社会工作?", "社会工作"),
+        ("社工站要达到哪些要求?", ""),
+    ],
+)
+def test_the_term_a_definition_question_asks_about(question: str, subject: str) -> None:
+    assert analyse(question).subject == subject
+
+
+@pytest.mark.parametrize(
+    ("question", "sides"),
+    [
+        ("浙江省社会救助条例和国务院社会救助暂行办法的说法一样吗？", ["浙江", "全国"]),
+        ("山东省条例和国家反家庭暴力法的罚款有什么不同？", ["山东", "全国"]),
+        ("甘肃和黑龙江的持证社工目标分别是多少?", ["甘肃", "黑龙江"]),
+        ("全国社会工作专业人才总量的目标是多少？", []),  # no region: national is no side
+    ],
+)
+def test_national_rules_are_a_side_of_a_comparison_with_a_region(question, sides) -> None:
+    assert analyse(question).provinces == sides
