@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 import threading
@@ -20,6 +21,11 @@ if TYPE_CHECKING:
 def create_app(service: QAService) -> FastAPI:
     """One FastAPI app: /v1 routes first, then the Gradio UI mounted at "/"."""
     go_offline()  # before gradio is imported: no analytics, no hub calls
+    # Gradio reads its upload folder from the environment; the default /tmp/gradio is shared by
+    # every user of the machine, and a folder another user created refuses our uploads.
+    upload_tmp = service.settings.upload_tmp_dir.resolve()
+    upload_tmp.mkdir(parents=True, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(upload_tmp)
     import gradio as gr
     from fastapi import FastAPI
 

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         return self.data_dir / "models"
 
     @property
+    def upload_tmp_dir(self) -> Path:
+        """Where the web app receives uploads before they are checked: under the data directory,
+        not Gradio's shared /tmp/gradio, which another user (or root) may already own."""
+        return self.data_dir / "tmp" / "uploads"
+
+    @property
     def llm_enabled(self) -> bool:
         """Whether an OpenAI-compatible LLM backend is configured."""
         return bool(self.llm_base_url and self.llm_model)
