@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -19,6 +18,7 @@ from bot.sentences import (
 )
 from bot.wordlists import roles
 from ingest import gazetteer
+from ingest.headings import article_of
 from ingest.lexical import tokenize
 from ingest.meta import short_title
 from ingest.normalize import compact, normalize
@@ -35,7 +35,6 @@ MAX_LIST_SENTENCES = 6
 MIN_NAME_SHARE = 0.75
 # A comparison quotes each side's article only this far, so that both sides stay readable.
 MAX_COMPARISON_PART_CHARS = 200
-_ARTICLE_HEADING = re.compile(r"第[一二三四五六七八九十百零〇]+条")
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def _article_sentences(best: Sentence, pool: list[Sentence], limit: int) -> list
 
 def is_law_article(chunk: Chunk) -> bool:
     """Whether a chunk holds (part of) an article of a law or regulation."""
-    return bool(_ARTICLE_HEADING.fullmatch(chunk.section.rsplit(" > ", 1)[-1]))
+    return bool(article_of(chunk.section))
 
 
 def _names_a_neighbour_role(asked: str, text: str) -> bool:

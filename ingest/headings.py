@@ -87,6 +87,15 @@ def parse_heading(line: str) -> Heading | None:
     return None
 
 
+def article_of(section: str) -> str:
+    """The law article a heading path ends in ("… > 第二十五条" -> "第二十五条"), else ""."""
+    last = section.rsplit(" > ", 1)[-1]
+    return last if _ARTICLE_TITLE.fullmatch(last) else ""
+
+
+_ARTICLE_TITLE = re.compile(rf"第{CN_NUM}条")
+
+
 class HeadingTracker:
     """Follows the numbering of a document so that a line break before "一、" is not a heading.
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.bm25 import BM25
+from ingest.headings import article_of
 from ingest.normalize import normalize
 from ingest.schema import Chunk
 from ingest.store import chunk_from_record
@@ -127,9 +128,8 @@ class LexicalIndex:
         # Rows of each law article by its heading ("第二十五条"), for article-number questions.
         self._by_article: dict[str, list[int]] = {}
         for row, meta in enumerate(metas):
-            last = str(meta.get("section", "")).rsplit(" > ", 1)[-1]
-            if last.startswith("第") and last.endswith("条"):
-                self._by_article.setdefault(last, []).append(row)
+            if article := article_of(str(meta.get("section", ""))):
+                self._by_article.setdefault(article, []).append(row)
         self._words: dict[str, int] = {}
         docs, keys = _corpus_keys([m["search_text"] for m in metas], self._words)
         self._bm25 = BM25(docs, keys, len(ids))
