@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from bot.answer_types import Answer
-from bot.service import QAService
+from bot.service import QAService, QuestionTooLong
 
 MODEL_ID = "shegong-bot"
 
@@ -75,6 +75,10 @@ def make_router(service: QAService) -> APIRouter:
         question, history = split_messages(body["messages"])
         if not question:
             return _error(400, "no user message to answer")
+        try:
+            service.check_question(question)
+        except QuestionTooLong as err:
+            return _error(400, str(err))
         region = body.get("region") or None
         base = {
             "id": f"chatcmpl-{uuid.uuid4().hex}",

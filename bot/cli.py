@@ -52,10 +52,14 @@ def _print_answer(answer: dict) -> None:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.service import QAService
+    from bot.service import QAService, QuestionTooLong
 
     history = json.loads(args.history) if args.history else []
-    answer = QAService(settings).ask(args.question, history=history, region=args.region)
+    try:
+        answer = QAService(settings).ask(args.question, history=history, region=args.region)
+    except QuestionTooLong as err:
+        print(f"错误:{err}", file=sys.stderr)
+        return 2
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:

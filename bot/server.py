@@ -30,11 +30,19 @@ def create_app(service: QAService) -> FastAPI:
     from fastapi import FastAPI
 
     from bot.api import make_router
+    from bot.http_guard import RequestGuard
     from bot.ui import UI_CSS, UI_HEAD, build_ui
 
+    settings = service.settings
     app = FastAPI(title="社工政策问答", docs_url=None, redoc_url=None)
+    app.add_middleware(
+        RequestGuard,
+        keys=settings.api_keys,
+        api_limit=settings.max_api_request_kb * 1024,
+        web_limit=int(settings.max_web_request_mb * 1048576),
+    )
     app.include_router(make_router(service))
-    mb = max(1, int(service.settings.max_upload_mb + 0.999))
+    mb = max(1, int(settings.max_upload_mb + 0.999))
     return gr.mount_gradio_app(
         app,
         build_ui(service),
@@ -93,4 +101,11 @@ def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None
     print(f"shegong: app built {took:.1f} s after start", file=sys.stderr, flush=True)
     _warm_up(service, started)
     threading.Thread(target=_announce_ready, args=(host, port, started), daemon=True).start()
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+        forwarded_allow_ips=settings.trusted_proxies,
+    )

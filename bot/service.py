@@ -15,6 +15,13 @@ from ingest.settings import Settings
 from ingest.store import META_FIELDS
 
 
+class QuestionTooLong(ValueError):
+    """A question over `Settings.max_question_chars`; its message is for the asker."""
+
+    def __init__(self, length: int, limit: int) -> None:
+        super().__init__(f"问题过长({length} 字),请精简到 {limit} 字以内再问。")
+
+
 class QAService:
     """Holds the knowledge base and the answering chain; safe to share between threads."""
 
@@ -29,15 +36,23 @@ class QAService:
         self, question: str, history: list[dict] | None = None, region: str | None = None
     ) -> Answer:
         """Answer one question (with the conversation so far) through the chain."""
+        self.check_question(question)
         return self.chain.invoke({"question": question, "history": history or [], "region": region})
 
     def stream(
         self, question: str, history: list[dict] | None = None, region: str | None = None
     ) -> Iterator[str | Answer]:
         """Text pieces of the answer as they come, then the final Answer."""
+        self.check_question(question)
         yield from self.chain.stream_answer(
             {"question": question, "history": history or [], "region": region}
         )
+
+    def check_question(self, question: str) -> None:
+        """Refuse a question longer than the configured limit (raises QuestionTooLong)."""
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionTooLong(len(question), limit)
 
     def ingest(self, paths: list[Path] | None = None) -> IngestReport:
         """Index files (default: the corpus folder); searchable as soon as this returns."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import os
 import shutil
@@ -17,11 +16,15 @@ from pathlib import Path
 import gradio as gr
 
 from bot.answer_types import Answer
+from bot.audit import AuditAction, AuditLog, file_sha256
 from bot.feedback import FeedbackStore
-from bot.service import QAService
+from bot.http_guard import key_matches
+from bot.login_guard import LoginGuard
+from bot.service import QAService, QuestionTooLong
 from bot.ui_render import (
     ALL_REGIONS,
     answer_markup,
+    audit_rows,
     chat_text,
     document_choices,
     document_html,
@@ -36,6 +39,7 @@ from bot.ui_render import (
 TITLE = "社工政策问答"
 UPLOAD_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 NO_PASSWORD_NOTE = "设置环境变量 SHEGONG_ADMIN_PASSWORD 后可上传/删除文档"
+LOGIN_FIRST = "请先在「文档库 → 管理文档」用工作人员密码登录。"
 PENDING = "正在查找相关政策原文……"
 CANDIDATE_EXAMPLES = [
     "考了社工证在唐山工会每月能多拿多少?",
@@ -158,19 +162,19 @@ class _App:
         self.service = service
         self.settings = service.settings
         self.feedback = FeedbackStore(Path(self.settings.data_dir) / "feedback.sqlite")
+        self.audit = AuditLog(self.settings.audit_path)
+        self.guard = LoginGuard(
+            self.settings.admin_password,
+            self.audit,
+            self.settings.login_max_failures,
+            self.settings.login_cooloff_s,
+        )
 
     # -- helpers
     @property
     def password_set(self) -> bool:
         """Whether staff upload/delete is enabled at all."""
         return bool(self.settings.admin_password)
-
-    def check_password(self, given: str) -> bool:
-        """Constant-time comparison with the configured admin password."""
-        expected = self.settings.admin_password or ""
-        return bool(expected) and hmac.compare_digest(
-            (given or "").encode("utf-8"), expected.encode("utf-8")
-        )
 
     def documents(self) -> list[dict]:
         """Every indexed document, from the service."""
@@ -203,6 +207,7 @@ class _App:
         yield "", chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
         text, answer = "", None
         try:
+            self.service.check_question(question)
             for piece in self.service.stream(question, list(history or []), self._region(region)):
                 if isinstance(piece, Answer):
                     answer = piece
@@ -210,6 +215,10 @@ class _App:
                 text += piece
                 chat[-1] = {"role": "assistant", "content": chat_text(text)}
                 yield gr.skip(), chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        except QuestionTooLong as err:
+            chat[-1] = {"role": "assistant", "content": chat_text(str(err))}
+            yield gr.skip(), chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return
         except Exception as err:  # shown to the user instead of a stuck spinner
             chat[-1] = {"role": "assistant", "content": chat_text(f"出错了:{err}")}
             yield gr.skip(), chat, gr.skip(), gr.skip(), gr.skip(), gr.skip()
@@ -296,59 +305,79 @@ class _App:
             gr.update(choices=region_choices(docs)),
         )
 
-    def login(self, password: str) -> tuple:
-        """Check the staff password; unlock the staff controls on success."""
-        ok = self.check_password(password)
-        note = "**已登录**,可以上传和删除文档、查看反馈。" if ok else "**密码不正确。**"
-        return ok, note, "", *self._staff_updates(ok)
+    def login(self, password: str, request: gr.Request | None = None) -> tuple:
+        """Check the staff password (with the per-address lockout); unlock staff controls."""
+        result = self.guard.attempt(_client(request), password)
+        if result.ok:
+            note = "**已登录**,可以上传和删除文档、查看反馈和操作日志。"
+        else:
+            note = f"**{result.message()}**"
+        return result.ok, note, "", *self._staff_updates(result.ok)
 
     def _staff_updates(self, ok: bool) -> tuple:
         """Enable (or keep disabled) the four staff controls."""
         return tuple(gr.update(interactive=ok) for _ in range(4))
 
-    def upload(self, files: list[str] | None, staff: bool) -> tuple[list[list], str]:
-        """Check, save under corpus/uploads and index uploaded files; one report row each."""
+    def upload(
+        self, files: list[str] | None, staff: bool, request: gr.Request | None = None
+    ) -> tuple[list[list], str]:
+        """The upload button: staff only."""
         if not (staff and self.password_set):
             return [], "请先用工作人员密码登录。"
+        return self._upload(files, _client(request))
+
+    def _upload(self, files: list[str] | None, client: str) -> tuple[list[list], str]:
+        """Check, save under corpus/uploads and index uploaded files; one report row each, and
+        one audit-log row each."""
         if not files:
             return [], "请先选择文件。"
         folder = Path(self.settings.corpus_dir) / "uploads"
         folder.mkdir(parents=True, exist_ok=True)
         limit = self.settings.max_upload_mb * 1024 * 1024
         rows: list[list] = []
-        saved: list[Path] = []
+        saved: dict[Path, tuple[AuditAction, str]] = {}  # target -> (upload or replace, hash)
         for tmp in files:
             tmp_path = Path(tmp if isinstance(tmp, str) else getattr(tmp, "name", str(tmp)))
             name = sanitize_filename(Path(tmp_path).name)
             suffix = Path(name).suffix.lower()
+            digest = file_sha256(tmp_path)
+            target = (folder / name).resolve()
             if suffix not in UPLOAD_SUFFIXES:
                 allowed = "、".join(UPLOAD_SUFFIXES)
-                rows.append(
-                    [name, "失败", 0, f"不支持的文件类型 {suffix or '(无)'},支持 {allowed}", ""]
-                )
-                continue
-            size = tmp_path.stat().st_size
-            if size > limit:
+                reason = f"不支持的文件类型 {suffix or '(无)'},支持 {allowed}"
+            elif (size := tmp_path.stat().st_size) > limit:
                 reason = f"文件 {size / 1048576:.1f} MB,超过上限 {self.settings.max_upload_mb:g} MB"
-                rows.append([name, "失败", 0, reason, ""])
+            elif target.parent != folder.resolve():
+                reason = "文件名不合法"
+            else:
+                action = AuditAction.REPLACE if target.exists() else AuditAction.UPLOAD
+                if target.exists():  # kept aside (hidden: ingest skips it) until the new one is in
+                    os.replace(target, _previous(target))
+                shutil.copyfile(tmp_path, target)
+                saved[target] = (action, digest)
                 continue
-            target = (folder / name).resolve()
-            if target.parent != folder.resolve():
-                rows.append([name, "失败", 0, "文件名不合法", ""])
-                continue
-            if target.exists():  # kept aside (hidden: ingest skips it) until the new one is in
-                os.replace(target, _previous(target))
-            shutil.copyfile(tmp_path, target)
-            saved.append(target)
+            rows.append([name, "失败", 0, reason, ""])
+            self.audit.record(AuditAction.UPLOAD, client, name, digest, f"拒收:{reason}")
         if not saved:
             return rows, "没有文件入库。"
         try:
-            report = self.service.ingest(saved)
+            report = self.service.ingest(list(saved))
         except Exception as err:  # e.g. the Chroma server is down: put every file back
-            _settle_uploads(saved, failed=set(saved))
+            _settle_uploads(list(saved), failed=set(saved))
+            for target, (action, digest) in saved.items():
+                self.audit.record(action, client, target.name, digest, f"失败:{err}"[:300])
             return rows, f"入库失败,上传的文件未保存:{esc(str(err))[:300]}"
         failed = {(Path(self.settings.corpus_dir) / f.source).resolve() for f in report.failed}
-        _settle_uploads(saved, failed)
+        _settle_uploads(list(saved), failed)
+        for f in report.files:
+            target = (Path(self.settings.corpus_dir) / f.source).resolve()
+            if target in saved:
+                action, digest = saved[target]
+                status = STATUS_NAMES.get(f.status, f.status)
+                outcome = f"{status}({f.chunks} 个片段)" if f.chunks else status
+                if f.reason:
+                    outcome += f":{f.reason}"
+                self.audit.record(action, client, f.source, digest, outcome[:300])
         rows += [
             [
                 f.source,
@@ -361,42 +390,71 @@ class _App:
         ]
         return rows, report.summary()
 
-    def delete(self, source: str | None, staff: bool) -> str:
+    def delete(self, source: str | None, staff: bool, request: gr.Request | None = None) -> str:
         """Remove one source file's chunks (and the file itself when it was uploaded here)."""
         if not (staff and self.password_set):
             return "请先用工作人员密码登录。"
         if not source:
             return "请先选择要删除的文件。"
+        path = (Path(self.settings.corpus_dir) / source).resolve()
+        digest = file_sha256(path)
         removed = self.service.delete_source(source)
         note = f"已从索引中删除 {esc(source)} 的 {removed} 个片段。"
+        outcome = f"删除 {removed} 个片段"
         uploads = (Path(self.settings.corpus_dir) / "uploads").resolve()
-        path = (Path(self.settings.corpus_dir) / source).resolve()
         if path.parent == uploads and path.is_file():
             path.unlink()
             note += "上传的文件也已删除。"
+            outcome += ",上传的文件已删除"
         elif removed:
             note += "原文件仍在资料目录中,重新入库时会再次加入。"
+        self.audit.record(AuditAction.DELETE, _client(request), source, digest, outcome)
         return note
 
     def recent_feedback(self, staff: bool) -> tuple[list[list], str]:
         """Recent feedback rows, for staff only."""
         if not (staff and self.password_set):
-            return [], "请先在「文档库 → 管理文档」用工作人员密码登录。"
+            return [], LOGIN_FIRST
         rows = self.feedback.recent(100)
         return feedback_rows(rows), f"最近 {len(rows)} 条反馈。"
+
+    def recent_audit(self, staff: bool) -> tuple[list[list], str]:
+        """The newest audit-log rows, for staff only."""
+        if not (staff and self.password_set):
+            return [], LOGIN_FIRST
+        entries = self.audit.recent(200)
+        where = self.settings.audit_path
+        return audit_rows(entries), f"最近 {len(entries)} 条操作(完整记录在 `{where}`)。"
 
     # -- the named API
     def ask_api(self, question: str, history: str | list | None = None, region: str = "") -> dict:
         """Answer a question; history is a list (or JSON list) of {"role", "content"}."""
         if isinstance(history, str):
             history = json.loads(history) if history.strip() else []
-        answer = self.service.ask(question, list(history or []), self._region(region))
+        try:
+            answer = self.service.ask(question, list(history or []), self._region(region))
+        except QuestionTooLong as err:
+            raise gr.Error(str(err)) from None
         return answer.to_json()
 
-    def ingest_api(self, password: str, file_name: str, content_base64: str) -> dict:
-        """Staff: index one document sent as base64 (same checks as the upload button)."""
-        if not self.check_password(password):
-            return {"ok": False, "summary": "工作人员密码不正确,或未设置 SHEGONG_ADMIN_PASSWORD。"}
+    def ingest_api(
+        self,
+        password: str,
+        file_name: str,
+        content_base64: str,
+        request: gr.Request | None = None,
+    ) -> dict:
+        """Staff: index one document sent as base64 (same checks as the upload button).
+
+        With SHEGONG_API_KEY set, the caller must also send `Authorization: Bearer <key>`."""
+        keys = self.settings.api_keys
+        headers = getattr(request, "headers", None) or {}
+        if keys and not key_matches(headers.get("authorization"), keys):
+            return {"ok": False, "summary": "缺少或错误的 API 密钥(Authorization: Bearer …)。"}
+        client = _client(request)
+        login = self.guard.attempt(client, password, sanitize_filename(file_name))
+        if not login.ok:
+            return {"ok": False, "summary": login.message()}
         limit = self.settings.max_upload_mb * 1024 * 1024
         if len(content_base64) > limit * 4 / 3 + 4:  # refuse before decoding into memory
             return {"ok": False, "summary": f"文件超过上限 {self.settings.max_upload_mb:g} MB"}
@@ -408,7 +466,7 @@ class _App:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / safe
             path.write_bytes(data)
-            rows, summary = self.upload([str(path)], staff=True)
+            rows, summary = self._upload([str(path)], client)
         if safe != file_name:
             summary = f"文件名「{file_name}」含路径或不允许的字符,已改为「{safe}」。{summary}"
         return {"ok": True, "files": rows, "summary": summary}
@@ -446,6 +504,7 @@ def build_ui(service: QAService) -> gr.Blocks:
                         question = gr.Textbox(
                             placeholder="输入问题,按回车发送",
                             show_label=False,
+                            max_length=service.settings.max_question_chars,
                             scale=5,
                             elem_id="sg-question",
                         )
@@ -539,12 +598,22 @@ def build_ui(service: QAService) -> gr.Blocks:
 
             with gr.Tab("反馈记录", id="feedback"):
                 fb_refresh = gr.Button("刷新反馈", size="sm")
-                fb_note = gr.Markdown("请先在「文档库 → 管理文档」用工作人员密码登录。")
+                fb_note = gr.Markdown(LOGIN_FIRST)
                 fb_table = gr.Dataframe(
                     headers=["时间(UTC)", "评价", "问题", "回答", "评论", "引用数"],
                     interactive=False,
                     wrap=True,
                     elem_id="sg-feedback-table",
+                )
+
+            with gr.Tab("操作日志", id="audit"):
+                audit_refresh = gr.Button("刷新操作日志", size="sm")
+                audit_note = gr.Markdown(LOGIN_FIRST)
+                audit_table = gr.Dataframe(
+                    headers=["时间(UTC)", "操作", "客户端地址", "文件", "SHA-256(前16位)", "结果"],
+                    interactive=False,
+                    wrap=True,
+                    elem_id="sg-audit-table",
                 )
 
         # -- chat events
@@ -592,6 +661,9 @@ def build_ui(service: QAService) -> gr.Blocks:
             app.delete, [delete_pick, staff], delete_note, api_visibility="private"
         ).then(app.refresh_library, outputs=library_outputs, api_visibility="private")
         fb_refresh.click(app.recent_feedback, staff, [fb_table, fb_note], api_visibility="private")
+        audit_refresh.click(
+            app.recent_audit, staff, [audit_table, audit_note], api_visibility="private"
+        )
 
         # -- named endpoints for gradio_client
         gr.api(app.ask_api, api_name="ask")
@@ -600,3 +672,9 @@ def build_ui(service: QAService) -> gr.Blocks:
 
     demo.queue(default_concurrency_limit=2)
     return demo
+
+
+def _client(request: gr.Request | None) -> str:
+    """The caller's address (the proxy's X-Forwarded-For when uvicorn trusts that proxy)."""
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", "") or "unknown")

@@ -13,6 +13,7 @@ import unicodedata
 from typing import Any
 
 from bot.answer_types import Answer
+from bot.audit import AuditEntry
 
 ALL_REGIONS = "全部"
 REFUSAL_TITLE = "资料中没有找到能回答这个问题的依据"
@@ -237,4 +238,10 @@ def feedback_rows(rows: list[dict]) -> list[list]:
     return out
 
 
-# ---------------------------------------------------------------- the app
+def audit_rows(entries: list[AuditEntry]) -> list[list]:
+    """Audit-log entries as table rows (the hash shortened; the whole one is in the file)."""
+    rows = []
+    for e in entries:
+        when = e.at.replace("T", " ")[:19]
+        rows.append([when, e.action.label, e.client, e.file_name, e.sha256[:16], e.outcome])
+    return rows

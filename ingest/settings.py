@@ -58,6 +58,30 @@ class Settings(BaseSettings):
     admin_password: str | None = Field(None, description="Unset: staff upload/delete disabled")
     max_upload_mb: float = Field(20.0, gt=0)
 
+    # Network safety (bot/http_guard.py, bot/login_guard.py, bot/audit.py). Unset key: /v1 open,
+    # as on 127.0.0.1 by default; set: one key or several, separated by commas.
+    api_key: str | None = Field(None, description="Bearer key(s) required on /v1 and /ingest")
+    # Five wrong passwords from one address within the cool-off, then five minutes of refusals:
+    # a person who mistypes gets several tries; a guesser gets about 1,400 a day, not millions.
+    login_max_failures: int = Field(5, ge=1)
+    login_cooloff_s: float = Field(300.0, gt=0)
+    # A chat turn with a long history is a few KB; 1 MB leaves room and refuses floods early.
+    max_api_request_kb: int = Field(1024, ge=16)
+    # Web-app requests (several uploads at once, /ingest's base64) above this are refused
+    # before they are read; each file is still held to max_upload_mb.
+    max_web_request_mb: float = Field(100.0, gt=0)
+    # Longer questions are refused with a message: policy questions are a sentence or two, and
+    # every character costs retrieval time (a pasted clause of a few hundred characters fits).
+    max_question_chars: int = Field(1000, ge=50)
+    # Addresses whose X-Forwarded-For uvicorn believes (the reverse proxy), so that the lockout
+    # and the audit log see the real client, not the proxy; "*" trusts every sender.
+    trusted_proxies: str = Field("127.0.0.1", description="uvicorn's forwarded_allow_ips")
+    audit_db: Path | None = Field(
+        None,
+        description="Audit log file; unset: <data_dir>/audit.sqlite. Replicas on one"
+        " machine that share it share the login lockout.",
+    )
+
     @property
     def index_dir(self) -> Path:
         """Where the embedded Chroma database and the lexical index live."""
@@ -73,6 +97,16 @@ class Settings(BaseSettings):
         """Where the web app receives uploads before they are checked: under the data directory,
         not Gradio's shared /tmp/gradio, which another user (or root) may already own."""
         return self.data_dir / "tmp" / "uploads"
+
+    @property
+    def audit_path(self) -> Path:
+        """The SQLite file of the audit log (staff actions and logins)."""
+        return self.audit_db or self.data_dir / "audit.sqlite"
+
+    @property
+    def api_keys(self) -> tuple[str, ...]:
+        """The configured API keys; empty when none is set."""
+        return tuple(k for k in (self.api_key or "").replace(",", " ").split() if k)
 
     @property
     def llm_enabled(self) -> bool:

@@ -59,9 +59,11 @@ def _env(root: Path) -> dict[str, str]:
     }
 
 
-def _ready(url: str) -> bool:
+def _ready(url: str, api_key: str) -> bool:
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     try:
-        with urllib.request.urlopen(url + "/v1/models", timeout=2) as r:
+        models_req = urllib.request.Request(url + "/v1/models", headers=headers)
+        with urllib.request.urlopen(models_req, timeout=2) as r:
             models = json.load(r)
         with urllib.request.urlopen(url + "/config", timeout=2) as r:
             return r.status == 200 and models["data"][0]["id"] == "shegong-bot"
@@ -70,8 +72,10 @@ def _ready(url: str) -> bool:
 
 
 @contextmanager
-def launch_app(root: Path, request: pytest.FixtureRequest) -> Iterator[LiveApp]:
-    """Index a copy of corpus/ into `root`/data, then run `serve()` in a subprocess until exit."""
+def launch_app(root: Path, request: pytest.FixtureRequest, **env: str) -> Iterator[LiveApp]:
+    """Index a copy of corpus/ into `root`/data, then run `serve()` in a subprocess until exit.
+
+    `env` adds variables (e.g. SHEGONG_API_KEY) to the server's environment."""
     data = root / "data"
     (data / "cache").mkdir(parents=True)
     shared_models = ROOT / "data" / "models"  # converted once, shared by every test run
@@ -85,7 +89,7 @@ def launch_app(root: Path, request: pytest.FixtureRequest) -> Iterator[LiveApp]:
     for name in _CACHE_FILES:
         if (cache / name).is_file():
             shutil.copyfile(cache / name, data / "cache" / name)
-    env = _env(root)
+    env = _env(root) | env
     ingest = (
         "from bot.service import QAService\nfrom ingest.settings import Settings\n"
         "r = QAService(Settings()).ingest()\nprint(r.summary())\n"
@@ -117,7 +121,8 @@ def launch_app(root: Path, request: pytest.FixtureRequest) -> Iterator[LiveApp]:
             [sys.executable, "-c", serve], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        while not _ready(url):
+        api_key = env.get("SHEGONG_API_KEY", "").replace(",", " ").split(" ")[0]
+        while not _ready(url, api_key):
             assert proc.poll() is None, log.read_text()
             assert time.perf_counter() - started < 180, (
                 "server not ready in 180 s\n" + log.read_text()

@@ -10,11 +10,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+import gradio as gr
 import pytest
 from conftest_ui import launch_app
 from playwright.sync_api import expect, sync_playwright
 
 from bot.answer_types import Answer, Citation
+from bot.audit import file_sha256
 from bot.ui import NO_PASSWORD_NOTE, PENDING, _App, build_ui
 from bot.ui_render import (
     answer_markup,
@@ -23,6 +25,7 @@ from bot.ui_render import (
     sanitize_filename,
     sources_html,
 )
+from ingest.settings import Settings
 
 if TYPE_CHECKING:
     from conftest_ui import LiveApp
@@ -99,7 +102,7 @@ class _FakeService:
     """Just enough of QAService for building the UI without an index."""
 
     def __init__(self, tmp: Path, password: str | None) -> None:
-        self.settings = SimpleNamespace(
+        self.settings = Settings(
             data_dir=tmp, corpus_dir=tmp / "corpus", admin_password=password, max_upload_mb=1.0
         )
         self.ingested: list[Path] = []
@@ -126,7 +129,7 @@ def test_without_password_staff_controls_are_disabled(tmp_path: Path) -> None:
     upload.write_text("社工站", encoding="utf-8")
     assert "登录" in app.upload([str(upload)], True)[1]
     assert service.ingested == []
-    assert not app.check_password("")
+    assert not app.guard.attempt("127.0.0.1", "").ok
 
 
 def test_upload_checks_suffix_and_size(tmp_path: Path) -> None:
@@ -141,7 +144,18 @@ def test_upload_checks_suffix_and_size(tmp_path: Path) -> None:
     assert [r[1] for r in rows] == ["失败", "失败"]
     assert "不支持" in rows[0][3] and "超过上限" in rows[1][3]
     assert service.ingested == [] and not (tmp_path / "corpus" / "uploads" / "big.txt").exists()
-    assert app.check_password("pw") and not app.check_password("pw ")
+
+
+def test_login_box_pauses_after_wrong_passwords_and_names_the_wait(tmp_path: Path) -> None:
+    """Six wrong passwords from one address: the sixth and the right one get the pause message."""
+    app = _App(_FakeService(tmp_path, "pw"))  # type: ignore[arg-type]
+    request = gr.Request(client=SimpleNamespace(host="192.0.2.5"), headers={})
+    notes = [app.login(f"guess-{i}", request)[1] for i in range(6)]
+    assert notes[0] == "**密码不正确。**" and "登录已暂停" in notes[5]
+    staff, note, *_ = app.login("pw", request)
+    assert staff is False and "5 分钟后再试" in note
+    other = gr.Request(client=SimpleNamespace(host="192.0.2.6"), headers={})
+    assert app.login("pw", other)[0] is True
 
 
 # ---------------------------------------------------------------- the real app in Chromium
@@ -376,3 +390,14 @@ def test_staff_upload_then_answer_cites_it_then_delete(
     page.get_by_role("button", name="删除").click()
     page.get_by_text("上传的文件也已删除").wait_for()
     assert not (live_app.corpus_dir / "uploads" / "青山市社工站办法.docx").exists()
+
+    # Both actions are in the audit log, and staff see them in 操作日志.
+    page.get_by_role("tab", name="操作日志").click()
+    page.get_by_role("button", name="刷新操作日志").click()
+    table = page.locator("#sg-audit-table")
+    expect(table).to_contain_text("删除")
+    text = table.inner_text()
+    assert "上传" in text and "uploads/青山市社工站办法.docx" in text and "127.0.0.1" in text
+    assert file_sha256(upload)[:16] in text
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / "audit.png"), full_page=True)
