@@ -5,6 +5,7 @@ the uploads folder, failed files are not kept, and `shegong check` passes afterw
 from __future__ import annotations
 
 import base64
+import hashlib
 import random
 import uuid
 from pathlib import Path
@@ -20,6 +21,7 @@ from hostile_inputs import (
     zip_bomb_docx,
 )
 
+from bot.audit import AuditAction
 from bot.service import QAService
 from bot.ui import _App
 from ingest.check import check_index
@@ -165,3 +167,21 @@ def test_ingest_error_puts_the_earlier_upload_back(staff, monkeypatch):
     saved = Path(staff.settings.corpus_dir) / "uploads" / "通知.txt"
     assert saved.read_text(encoding="utf-8") == UTF8_TEXT
     assert uploads(staff) == {"通知.txt"}
+
+
+def test_uploads_and_replacements_are_in_the_audit_log_with_their_hashes(staff):
+    first, second = UTF8_TEXT.encode(), (UTF8_TEXT + "\n第三条 本办法自发布之日起施行。").encode()
+    assert row(send(staff, "通知.txt", first))[1] == "已入库"
+    assert row(send(staff, "通知.txt", second))[1] == "已入库"
+    refused = send(staff, "evil.exe", b"MZ")
+    assert row(refused)[1] == "失败"
+    entries = [e for e in reversed(staff.audit.recent()) if e.file_name]
+    kinds = [(e.action, e.file_name) for e in entries if e.action is not AuditAction.LOGIN_OK]
+    assert kinds == [
+        (AuditAction.UPLOAD, "uploads/通知.txt"),
+        (AuditAction.REPLACE, "uploads/通知.txt"),
+        (AuditAction.UPLOAD, "evil.exe"),
+    ]
+    hashes = [e.sha256 for e in entries if e.action in (AuditAction.UPLOAD, AuditAction.REPLACE)]
+    assert hashes == [hashlib.sha256(d).hexdigest() for d in (first, second, b"MZ")]
+    assert entries[-1].outcome.startswith("拒收:不支持的文件类型")
