@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.service import QAService
+from bot.service import QAService, QuestionTooLong
 from ingest.kb import KnowledgeBase
 from ingest.normalize import compact
 
@@ -110,7 +110,7 @@ def test_questions_without_words_get_a_clear_message(service: QAService, questio
 @pytest.mark.parametrize(
     "question",
     [
-        "社工站" * 3400,  # about 10,000 characters
+        "社工站" * 300,  # 900 characters, just under the default limit
         "<script>alert(1)</script>社工站要达到哪些要求?",
         "'; DROP TABLE chunks; -- 社工证补贴多少",
         "What is the 社工站 coverage in 黔西南州?",
@@ -123,6 +123,15 @@ def test_odd_questions_are_answered_or_refused_without_error(
     assert isinstance(answer.answer, str) and answer.answer
     for c in answer.citations:
         assert c.quote in c.text
+
+
+def test_a_question_over_the_length_limit_is_refused_with_its_length_and_the_limit(
+    service: QAService,
+) -> None:
+    with pytest.raises(QuestionTooLong) as raised:
+        service.ask("社工站" * 3400)
+    assert "10200" in str(raised.value)
+    assert str(service.settings.max_question_chars) in str(raised.value)
 
 
 def test_chain_works_as_a_langchain_runnable(service: QAService) -> None:
