@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 
 from ingest.schema import DocMeta, Evidence
 
@@ -15,6 +16,14 @@ def source_fields(meta: DocMeta) -> dict[str, str]:
         "issuer": meta.issuer,
         "date": meta.date,
     }
+
+
+class Layout(Enum):
+    """How an answer's parts are laid out: one passage, dated versions, or a comparison table."""
+
+    PLAIN = "plain"
+    VERSIONS = "versions"
+    COMPARISON = "comparison"
 
 
 @dataclass(frozen=True)
@@ -32,6 +41,7 @@ class Citation:
     doc_number: str = ""
     issuer: str = ""
     date: str = ""
+    repealed_by: str = ""  # "已被《X》(2021-09-01)废止或替代" when another document repeals it
 
 
 @dataclass

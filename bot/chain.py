@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from bot.answer_types import Answer
+from bot.answer_types import Answer, Citation
 from bot.cite import check_llm_citations, compose
 from bot.condense import bounded, condense_by_rules, depends_on_history
 from bot.extractive import Extract, extract
 from bot.llm import LLMAnswerer, LLMError
 from bot.question import Question, analyse
 from bot.retrieve import retrieve
+from bot.versions import Repeal, repeal_map
 from ingest.kb import KnowledgeBase
+from ingest.normalize import is_traditional, to_simplified
 from ingest.punct import COLON
 from ingest.schema import Evidence
 from ingest.settings import Settings
@@ -52,6 +54,7 @@ class AnswerChain(Runnable[dict, Answer]):
         self.settings = settings
         self.kb = kb
         self.llm = LLMAnswerer(settings) if settings.llm_enabled else None
+        self._repeals: tuple[str, dict[str, Repeal]] = ("", {})  # (index version, repeal map)
 
     def invoke(self, input: dict, config: RunnableConfig | None = None, **kwargs: Any) -> Answer:
         """The whole answer at once."""
@@ -101,6 +104,15 @@ class AnswerChain(Runnable[dict, Answer]):
                     extra.append(Evidence(chunk, 0.0, rank))
         return extra
 
+    def repeals(self) -> dict[str, Repeal]:
+        """Which indexed documents others repeal; worked out again when the index changes."""
+        lex = self.kb.lexical()
+        version, known = self._repeals
+        if version != lex.version:
+            known = repeal_map(lex.doc_metas())
+            self._repeals = (lex.version, known)
+        return known
+
     def stream_answer(self, input: dict) -> Iterator[str | Answer]:
         """Pieces of answer text as they are produced, then the final, checked Answer."""
         asked = str(input.get("question") or "").strip()
@@ -112,7 +124,11 @@ class AnswerChain(Runnable[dict, Answer]):
         turn = self._prepare(input)
         t = time.perf_counter()
         found = extract(
-            turn.question, turn.evidence, self.settings.min_focus_coverage, turn.continuations
+            turn.question,
+            turn.evidence,
+            self.settings.min_focus_coverage,
+            turn.continuations,
+            self.repeals(),
         )
         if self.llm and not found.refused:  # the evidence gate: no support, no LLM call
             answer = yield from self._stream_llm(turn)
@@ -133,15 +149,37 @@ class AnswerChain(Runnable[dict, Answer]):
             text, citations = compose([("相关内容", found.related)] if found.related else [])
             body = f"{REFUSAL}\n{text}" if text else REFUSAL
             return self._answer(turn, body, True, citations)
-        text, citations = compose(found.parts)
+        text, citations = compose(found.parts, found.layout)
         return self._answer(turn, text, False, citations)
 
+    @staticmethod
+    def _in_script(turn: _Turn, text: str) -> str:
+        """Answer text in the asker's script: simplified unless the question is traditional."""
+        return text if is_traditional(turn.asked) else to_simplified(text)
+
+    def _marked(self, citations: list[Citation]) -> list[Citation]:
+        """Citations of repealed documents say so."""
+        repeals = self.repeals()
+        return [
+            replace(c, repealed_by=repeals[c.doc_id].note) if c.doc_id in repeals else c
+            for c in citations
+        ]
+
     def _answer(self, turn: _Turn, text: str, refused: bool, citations: list) -> Answer:
+        """The Answer: its text in the asker's script (quotes stay as the documents have them),
+        citations marked when their document is repealed."""
         seen = {e.chunk.chunk_id for e in turn.evidence}
+        citations = self._marked(citations)
+        repealed: dict[str, list[str]] = {}
+        for c in citations:
+            if c.repealed_by:
+                repealed.setdefault(c.repealed_by, []).append(f"[{c.n}]")
+        warnings = [f"{''.join(ns)} 所引文件{note},请以新文件为准" for note, ns in repealed.items()]
         return Answer(
             question=turn.asked,
-            answer=text,
+            answer=self._in_script(turn, text),
             refused=refused,
+            warnings=warnings,
             citations=citations,
             # Continuation chunks an answer quotes are retrieved evidence too.
             evidence=turn.evidence
@@ -156,7 +194,7 @@ class AnswerChain(Runnable[dict, Answer]):
         try:
             for piece in self.llm.stream(turn.question.text, turn.evidence):
                 pieces.append(piece)
-                yield piece
+                yield self._in_script(turn, piece)
         except LLMError as err:
             turn.warnings.append(f"大模型服务不可用,已改用摘录式回答({err})")
             if pieces:
@@ -165,7 +203,7 @@ class AnswerChain(Runnable[dict, Answer]):
         text, citations, warnings = check_llm_citations("".join(pieces), turn.evidence)
         refused = not citations
         answer = self._answer(turn, text.strip() or REFUSAL, refused, citations)
-        answer.warnings = warnings
+        answer.warnings = warnings + answer.warnings
         return answer
 
 

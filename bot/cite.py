@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from bot.answer_types import Citation, source_fields
+from bot.answer_types import Citation, Layout, source_fields
 from bot.sentences import Sentence, split_sentences
 from ingest.lexical import tokenize
+from ingest.meta import section_label
 from ingest.punct import SENTENCE
 from ingest.schema import Evidence
 
@@ -18,6 +19,8 @@ MIN_SUPPORT = 0.3
 
 
 NOT_FOUND = "资料中没有找到相关内容。"
+SILENT = "资料未提及"
+TABLE_HEAD = ("地区", "规定或数据", "来源")
 
 
 def citation(n: int, evidence: Evidence, quote: str) -> Citation:
@@ -35,19 +38,44 @@ def citation(n: int, evidence: Evidence, quote: str) -> Citation:
     )
 
 
-def compose(parts: list[tuple[str, list[Sentence]]]) -> tuple[str, list[Citation]]:
-    """Answer text with [n] after each quoted sentence, and one citation per sentence quoted."""
-    lines: list[str] = []
+def compose(
+    parts: list[tuple[str, list[Sentence]]], layout: Layout = Layout.PLAIN
+) -> tuple[str, list[Citation]]:
+    """Answer text with [n] after each quoted sentence, and one citation per sentence quoted;
+    a comparison is a Markdown table (region | rule | source [n]) with the silent side named."""
     citations: list[Citation] = []
-    for heading, sentences in parts:
-        pieces = []
+
+    def cite(sentences: list[Sentence]) -> list[str]:
+        markers = []
         for s in sentences:
-            n = len(citations) + 1
-            citations.append(citation(n, s.evidence, s.text))
-            pieces.append(f"{s.text}[{n}]")
-        body = "".join(pieces) or NOT_FOUND
+            citations.append(citation(len(citations) + 1, s.evidence, s.text))
+            markers.append(f"[{len(citations)}]")
+        return markers
+
+    if layout is Layout.COMPARISON:
+        rows = [_row(TABLE_HEAD), _row(("---",) * len(TABLE_HEAD))]
+        for heading, sentences in parts:
+            markers = cite(sentences)
+            if not sentences:
+                rows.append(_row((heading, SILENT, "—")))
+                continue
+            meta = sentences[0].evidence.chunk.meta
+            source = " ".join([*markers, section_label(meta), meta.date]).strip()
+            rows.append(_row((heading, "".join(s.text for s in sentences), source)))
+        return "\n".join(rows), citations
+    lines: list[str] = []
+    for heading, sentences in parts:
+        markers = cite(sentences)
+        body = "".join(f"{s.text}{m}" for s, m in zip(sentences, markers, strict=True))
+        body = body or NOT_FOUND
         lines.append(f"{heading}:{body}" if heading else body)
     return "\n".join(lines), citations
+
+
+def _row(cells: tuple[str, ...]) -> str:
+    """One Markdown table row; a "|" or line break inside a cell would break the table."""
+    clean = (" ".join(c.split()).replace("|", "｜") for c in cells)
+    return "| " + " | ".join(clean) + " |"
 
 
 def _overlap(a: str, b: str) -> float:

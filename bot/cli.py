@@ -9,9 +9,14 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from ingest.meta import short_section
 from ingest.offline import go_offline
+from ingest.punct import CLOSING_QUOTES, OPENING_QUOTES
+from ingest.schema import DocMeta
 from ingest.settings import Settings
 
+# What a printed citation says of its document, in this order.
+SOURCE_FIELDS = ("region", "doc_number", "issuer", "date")
 # Other packages add subcommands here (evals adds "eval") without bot importing them.
 PLUGIN_GROUP = "shegong.commands"
 
@@ -44,11 +49,23 @@ def _print_answer(answer: dict) -> None:
     if answer["citations"]:
         print("\n来源:")
     for c in answer["citations"]:
-        about = " · ".join(c[k] for k in ("region", "doc_number", "issuer", "date") if c.get(k))
-        print(f"[{c['n']}] {c['title'] or c['source']}  ({c['section']})  {about}".rstrip())
-        print(f"    “{c['quote']}”")
+        section = short_section(c["section"], DocMeta(title=c["title"], doc_number=c["doc_number"]))
+        about = " · ".join(c[k] for k in SOURCE_FIELDS if c.get(k))
+        name = c["title"] or c["source"]
+        print(f"[{c['n']}] {name}" + (f"  ({section})" if section else "") + f"  {about}".rstrip())
+        if c.get("repealed_by"):
+            print(f"    注意:{c['repealed_by']}")
+        print(f"    {quoted(c['quote'])}")
     for w in answer.get("warnings", []):
         print(f"提示:{w}", file=sys.stderr)
+
+
+def quoted(text: str) -> str:
+    """A quote in one pair of quotation marks, even when the quoted text is itself a quotation
+    ("“要涨工资了……”" is not wrapped again)."""
+    if text[:1] in OPENING_QUOTES and text[-1:] in CLOSING_QUOTES:
+        return text
+    return f"“{text}”"
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:

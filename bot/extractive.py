@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
 
+from bot.answer_types import Layout
 from bot.question import Question, place_variants
 from bot.sentences import (
     Sentence,
@@ -16,6 +17,7 @@ from bot.sentences import (
     split_sentences,
     states_asked_unit,
 )
+from bot.versions import Repeal, same_lineage, year_of
 from bot.wordlists import roles
 from ingest import gazetteer
 from ingest.headings import article_of
@@ -35,15 +37,24 @@ MAX_LIST_SENTENCES = 6
 MIN_NAME_SHARE = 0.75
 # A comparison quotes each side's article only this far, so that both sides stay readable.
 MAX_COMPARISON_PART_CHARS = 200
+# Another dated version of the answering document (see versions.same_lineage, or one that
+# repeals or is repealed by it) is quoted beside it when its best sentence answers the question
+# too and scores at least this share of the best sentence. Set by reading the answers to the
+# version tests' documents and the seed dev split (the seed answers did not change); not tuned
+# on the test or held-out sets.
+VERSION_SHARE = 0.8
+MAX_VERSIONS = 3
 
 
 @dataclass(frozen=True)
 class Extract:
-    """The sentences an answer is made of (per region when comparing), or a refusal."""
+    """The sentences an answer is made of (per region when comparing, per version when the
+    rule changed over time), or a refusal."""
 
-    parts: list[tuple[str, list[Sentence]]]  # (heading, sentences); heading "" unless comparing
+    parts: list[tuple[str, list[Sentence]]]  # (heading, sentences); heading "" when PLAIN
     refused: bool
     related: list[Sentence]
+    layout: Layout = Layout.PLAIN
 
 
 def _about_region(s: Sentence, region: str) -> bool:
@@ -195,16 +206,66 @@ def _best(pool: list[Sentence], q: Question) -> Sentence | None:
     return max(pool, key=lambda s: s.score)
 
 
+def _versions(
+    best: Sentence,
+    pool: list[Sentence],
+    q: Question,
+    min_coverage: float,
+    repeals: Mapping[str, Repeal],
+) -> list[Sentence]:
+    """The best sentence and the best one of each other version of its document that answers
+    the question as well (see VERSION_SHARE), newest first and repealed documents last."""
+    meta, doc = best.evidence.chunk.meta, best.evidence.chunk.doc_id
+
+    def repealed(old: str, new: str) -> bool:
+        return (r := repeals.get(old)) is not None and r.by_doc_id == new
+
+    def related(s: Sentence) -> bool:
+        other, other_doc = s.evidence.chunk.meta, s.evidence.chunk.doc_id
+        linked = repealed(doc, other_doc) or repealed(other_doc, doc)
+        return bool(other.date and meta.date) and (same_lineage(meta, other) or linked)
+
+    per_doc: dict[str, Sentence] = {doc: best}
+    for s in sorted(pool, key=lambda s: s.score, reverse=True):
+        other_doc = s.evidence.chunk.doc_id
+        if (
+            other_doc in per_doc
+            or s.score < VERSION_SHARE * best.score
+            or compact(s.text) == compact(best.text)
+            or not related(s)
+            or unsupported(s, q, min_coverage)
+        ):
+            continue
+        per_doc[other_doc] = s
+    chosen = list(per_doc.values())[:MAX_VERSIONS]
+    return sorted(
+        chosen,
+        key=lambda s: (s.evidence.chunk.doc_id not in repeals, s.evidence.chunk.meta.date),
+        reverse=True,
+    )
+
+
+def _version_heading(s: Sentence, newest: bool, repeals: Mapping[str, Repeal]) -> str:
+    """ "2024年的材料(最新)", "2010年的材料", "2010年的材料(已被《X》废止或替代)"."""
+    heading = f"{year_of(s.evidence.chunk.meta)}年的材料"
+    if repeal := repeals.get(s.evidence.chunk.doc_id):
+        return f"{heading}({repeal.note})"
+    return f"{heading}(最新)" if newest else heading
+
+
 def extract(
     q: Question,
     evidence: list[Evidence],
     min_coverage: float,
     continuations: Sequence[Evidence] = (),
+    repeals: Mapping[str, Repeal] | None = None,
 ) -> Extract:
     """Pick answer sentences from the evidence; refuse when none speaks to the question's focus.
 
     `continuations` are chunks that continue a list a top chunk opens; they only extend answers.
+    `repeals` (doc_id -> its repeal) orders versions of a rule: newest first, repealed last.
     """
+    repeals = repeals or {}
     q_grams = set(tokenize(q.search)) - set(tokenize("什么哪些多少怎么如何规定要求社会工作"))
     pool = [
         replace(s, score=score_sentence(s, q, q_grams))
@@ -228,13 +289,33 @@ def extract(
             else:  # a region the evidence says nothing about is named as such
                 parts.append((region, []))
         if any(sentences for _, sentences in parts):
-            return Extract(parts, refused=False, related=related)
+            return Extract(parts, refused=False, related=related, layout=Layout.COMPARISON)
         return Extract([], refused=True, related=related)
     if q.provinces:
         pool = [s for s in pool if any(_about_region(s, r) for r in q.provinces)]
     # A place below the province the question names: sentences about it come first.
     pool = [s for s in pool if all(_about_region(s, p) for p in q.places)] or pool
+    # A year the question names: that year's documents first.
+    pool = [s for s in pool if year_of(s.evidence.chunk.meta) in q.years] or pool
     best = _best(pool, q)
     if best is None or unsupported(best, q, min_coverage):
         return Extract([], refused=True, related=related)
-    return Extract([("", _extend(best, pool + follow, q))], refused=False, related=related)
+    versions = [] if q.years else _versions(best, pool, q, min_coverage, repeals)
+    if len(versions) < 2:
+        return Extract([("", _extend(best, pool + follow, q))], refused=False, related=related)
+    parts = [
+        (
+            _version_heading(s, i == 0, repeals),
+            _extend(s, pool + follow, q) if i == 0 else _brief(s, pool),
+        )
+        for i, s in enumerate(versions)
+    ]
+    return Extract(parts, refused=False, related=related, layout=Layout.VERSIONS)
+
+
+def _brief(s: Sentence, pool: list[Sentence]) -> list[Sentence]:
+    """An older version's statement: its sentence, or its law article as far as a comparison
+    part reaches."""
+    if is_law_article(s.evidence.chunk):
+        return _article_sentences(s, pool, MAX_COMPARISON_PART_CHARS)
+    return [s]

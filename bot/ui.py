@@ -22,7 +22,10 @@ from bot.http_guard import key_matches
 from bot.login_guard import LoginGuard
 from bot.service import QAService, QuestionTooLong
 from bot.ui_render import (
+    ALL_KINDS,
     ALL_REGIONS,
+    ALL_YEARS,
+    LIBRARY_HEADERS,
     answer_markup,
     audit_rows,
     chat_text,
@@ -31,9 +34,12 @@ from bot.ui_render import (
     document_rows,
     esc,
     feedback_rows,
+    kind_choices,
+    library_view,
     region_choices,
     sanitize_filename,
     sources_html,
+    year_choices,
 )
 
 TITLE = "社工政策问答"
@@ -96,6 +102,13 @@ UI_CSS = """
 .sg-sec-mark { display: block; color: #3b6fd8; font-size: 0.8em; margin-top: 8px; }
 .cite-ref { text-decoration: none; font-weight: 600; color: #3b6fd8; }
 .sg-warn { color: #a15c00; font-size: 0.88em; margin-bottom: 6px; }
+.sg-repealed { color: #b42318; font-size: 0.85em; font-weight: 600; margin: 4px 0; }
+table.sg-compare { border-collapse: collapse; margin: 6px 0; font-size: 0.92em; }
+table.sg-compare th, table.sg-compare td {
+  border: 1px solid var(--border-color-primary); padding: 4px 8px; vertical-align: top;
+}
+table.sg-compare th { background: var(--background-fill-secondary); }
+table.sg-compare td:first-child { white-space: nowrap; }
 """
 
 # Clicking [n] in an answer scrolls to its source card (a document-level listener, installed once).
@@ -294,15 +307,26 @@ class _App:
             return '<div class="sg-empty">请选择一份文档。</div>'
         return document_html(doc)
 
-    def refresh_library(self) -> tuple:
-        """Updated table, pickers and region filter after a change."""
+    def filter_library(self, region: str, kind: str, year: str) -> tuple:
+        """The library table for one region, kind and year (newest first), and its label."""
+        docs = self.documents()
+        shown = library_view(docs, region, kind, year)
+        label = f"已入库文档({len(docs)} 份)"
+        if len(shown) != len(docs):
+            label += f",筛选出 {len(shown)} 份"
+        return gr.update(value=document_rows(shown), label=label)
+
+    def refresh_library(self, region: str, kind: str, year: str) -> tuple:
+        """Updated table, pickers and filters after a change."""
         docs = self.documents()
         sources = sorted({d["source"] for d in docs})
         return (
-            document_rows(docs),
+            self.filter_library(region, kind, year),
             gr.update(choices=document_choices(docs)),
             gr.update(choices=sources, value=None),
             gr.update(choices=region_choices(docs)),
+            gr.update(choices=region_choices(docs)),
+            gr.update(choices=year_choices(docs)),
         )
 
     def login(self, password: str, request: gr.Request | None = None) -> tuple:
@@ -540,13 +564,26 @@ def build_ui(service: QAService) -> gr.Blocks:
                     doc_view = gr.HTML("", visible=False, elem_id="sg-docview", max_height=560)
 
             with gr.Tab("文档库", id="library"):
+                with gr.Row():
+                    lib_region = gr.Dropdown(
+                        region_choices(docs),
+                        value=ALL_REGIONS,
+                        label="按地区",
+                        elem_id="sg-lib-region",
+                    )
+                    lib_kind = gr.Dropdown(
+                        kind_choices(), value=ALL_KINDS, label="按类型", elem_id="sg-lib-kind"
+                    )
+                    lib_year = gr.Dropdown(
+                        year_choices(docs), value=ALL_YEARS, label="按年份", elem_id="sg-lib-year"
+                    )
                 doc_table = gr.Dataframe(
-                    document_rows(docs),
-                    headers=["标题", "文号", "发文机关", "地区", "日期", "来源文件", "片段数"],
+                    document_rows(library_view(docs)),
+                    headers=LIBRARY_HEADERS,
                     interactive=False,
                     wrap=True,
                     label=f"已入库文档({len(docs)} 份)",
-                    column_widths=["30%", "13%", "20%", "8%", "5%", "17%", "7%"],
+                    column_widths=["27%", "8%", "12%", "17%", "8%", "8%", "13%", "7%"],
                     max_height=420,
                     elem_id="sg-doc-table",
                 )
@@ -644,7 +681,10 @@ def build_ui(service: QAService) -> gr.Blocks:
 
         # -- library events
         doc_pick.change(app.show_document, doc_pick, doc_full, api_visibility="private")
-        library_outputs = [doc_table, doc_pick, delete_pick, region]
+        filters = [lib_region, lib_kind, lib_year]
+        for box in filters:
+            box.change(app.filter_library, filters, doc_table, api_visibility="private")
+        library_outputs = [doc_table, doc_pick, delete_pick, region, lib_region, lib_year]
         login.click(
             app.login,
             password,
@@ -656,10 +696,10 @@ def build_ui(service: QAService) -> gr.Blocks:
             [upload_files, staff],
             [upload_report, upload_note],
             api_visibility="private",
-        ).then(app.refresh_library, outputs=library_outputs, api_visibility="private")
+        ).then(app.refresh_library, filters, library_outputs, api_visibility="private")
         delete_btn.click(
             app.delete, [delete_pick, staff], delete_note, api_visibility="private"
-        ).then(app.refresh_library, outputs=library_outputs, api_visibility="private")
+        ).then(app.refresh_library, filters, library_outputs, api_visibility="private")
         fb_refresh.click(app.recent_feedback, staff, [fb_table, fb_note], api_visibility="private")
         audit_refresh.click(
             app.recent_audit, staff, [audit_table, audit_note], api_visibility="private"

@@ -14,8 +14,13 @@ from typing import Any
 
 from bot.answer_types import Answer
 from bot.audit import AuditEntry
+from ingest.meta import DocKind, doc_kind, short_section
+from ingest.schema import DocMeta
 
 ALL_REGIONS = "全部"
+ALL_KINDS = "全部类型"
+ALL_YEARS = "全部年份"
+LIBRARY_HEADERS = ["标题", "类型", "文号", "发文机关", "地区", "日期", "来源文件", "片段数"]
 REFUSAL_TITLE = "资料中没有找到能回答这个问题的依据"
 _MARKER = re.compile(r"\[(\d{1,2})\]")
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]#+\-!|~$]")
@@ -32,7 +37,38 @@ def chat_text(text: str) -> str:
 
 
 def answer_markup(text: str, n_citations: int) -> str:
-    """Answer text for the chat: escaped, each valid [n] a superscript link to card #cite-n."""
+    """Answer text for the chat: escaped, each valid [n] a superscript link to card #cite-n, and
+    a Markdown table (a comparison) as an HTML table."""
+    out: list[str] = []
+    for is_table, lines in itertools.groupby(text.split("\n"), key=_is_table_line):
+        block = list(lines)
+        if is_table:
+            out.append(_table_html(block, n_citations))
+        else:
+            out.append(_linked("\n".join(block), n_citations))
+    return "\n\n".join(out)  # an HTML block in the chat's Markdown needs blank lines around it
+
+
+def _is_table_line(line: str) -> bool:
+    return line.startswith("|") and line.endswith("|")
+
+
+def _table_html(lines: list[str], n_citations: int) -> str:
+    """A Markdown table (head, --- row, body rows) as an HTML table with escaped cells."""
+    rows = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+    rows = [r for r in rows if not all(set(c) <= set("-: ") for c in r)]
+    if not rows:
+        return ""
+    head = "".join(f"<th>{esc(c)}</th>" for c in rows[0])
+    body = "".join(
+        "<tr>" + "".join(f"<td>{_linked(c, n_citations)}</td>" for c in r) + "</tr>"
+        for r in rows[1:]
+    )
+    return f'<table class="sg-compare"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def _linked(text: str, n_citations: int) -> str:
+    """Escaped text with each valid [n] a superscript link to its source card."""
     out, last = [], 0
     for m in _MARKER.finditer(text):
         n = int(m.group(1))
@@ -57,13 +93,18 @@ def highlight(text: str, quote: str, mark_id: str = "") -> str:
 def _card(item: dict, index: int) -> str:
     fields = ("region", "doc_number", "issuer", "date")
     meta = " · ".join(esc(item[k]) for k in fields if item.get(k))
-    section = esc(item.get("section") or "")
+    section = esc(_section_of(item.get("section") or "", item))
     title = esc(item.get("title") or item.get("source") or "")
     return (
         f'<div class="sg-card" id="cite-{item["n"]}">'
         f'<div class="sg-card-head"><span class="sg-n">[{item["n"]}]</span>'
         f"<span>{title}</span></div>"
         + (f'<div class="sg-meta">{meta}</div>' if meta else "")
+        + (
+            f'<div class="sg-repealed">{esc(item["repealed_by"])}</div>'
+            if item.get("repealed_by")
+            else ""
+        )
         + (f'<div class="sg-section">章节:{section}</div>' if section else "")
         + f'<div class="sg-text">{highlight(item["text"], item["quote"])}</div>'
         f'<button class="sg-open" data-index="{index}">在原文中查看 ›</button>'
@@ -107,10 +148,11 @@ def _region(doc: dict) -> str:
     return province + (city if city and city not in province else "")
 
 
-def _short_section(section: str, title: str) -> str:
-    """A heading path without its first segment when that is the document's own name."""
-    head, sep, rest = section.partition(" > ")
-    return rest if sep and rest and (head in title or len(head) <= 16) else section
+def _section_of(section: str, doc: dict) -> str:
+    """A heading path as shown under a document's own title (a document, a citation): without
+    the document's name; "" when the path is only that name."""
+    meta = DocMeta(**{k: str(doc.get(k) or "") for k in ("title", "doc_number")})
+    return short_section(section, meta)
 
 
 def document_html(
@@ -151,16 +193,15 @@ def document_html(
     for a, b in itertools.pairwise(cuts):
         if a in marks:
             i, section = marks[a]
-            short = _short_section(section, doc.get("doc_number") or doc.get("title") or "")
+            short = _section_of(section, doc) or section
             body.append(f'<span class="sg-sec-mark" id="sg-sec-{i}">§ {esc(short)}</span>')
         piece = esc(text[a:b])
         if hit and hit[0] <= a < hit[1]:
             ident = ' id="sg-doc-hit"' if a == hit[0] else ""
             piece = f"<mark{ident}>{piece}</mark>"
         body.append(piece)
-    name = doc.get("doc_number") or doc.get("title") or ""
     outline = "".join(
-        f'<li><a class="sg-jump" href="#sg-sec-{i}">{esc(_short_section(s, name))}</a></li>'
+        f'<li><a class="sg-jump" href="#sg-sec-{i}">{esc(_section_of(s, doc) or s)}</a></li>'
         for i, s in enumerate(seen)
     )
     text_html = f'<div class="sg-doc-body">{"".join(body)}</div>'
@@ -194,11 +235,41 @@ def region_choices(documents: list[dict]) -> list[str]:
     return [ALL_REGIONS, *provinces]
 
 
+def kind_choices() -> list[str]:
+    """全部类型 plus every kind of document."""
+    return [ALL_KINDS, *(kind.label for kind in DocKind)]
+
+
+def year_choices(documents: list[dict]) -> list[str]:
+    """全部年份 plus the year of every dated document, newest first."""
+    years = {str(d.get("date") or "")[:4] for d in documents} - {""}
+    return [ALL_YEARS, *sorted(years, reverse=True)]
+
+
+def library_view(
+    documents: list[dict],
+    region: str = ALL_REGIONS,
+    kind: str = ALL_KINDS,
+    year: str = ALL_YEARS,
+) -> list[dict]:
+    """The documents of one region (province or city), kind and year; newest first, undated
+    last."""
+    kept = [
+        d
+        for d in documents
+        if region in (ALL_REGIONS, "", None, d.get("province"), d.get("city"))
+        and kind in (ALL_KINDS, "", None, doc_kind(d.get("title") or "").label)
+        and year in (ALL_YEARS, "", None, str(d.get("date") or "")[:4])
+    ]
+    return sorted(kept, key=lambda d: str(d.get("date") or ""), reverse=True)
+
+
 def document_rows(documents: list[dict]) -> list[list]:
-    """One table row per document."""
+    """One table row per document (in LIBRARY_HEADERS order)."""
     return [
         [
             d.get("title") or "",
+            doc_kind(d.get("title") or "").label,
             d.get("doc_number") or "",
             d.get("issuer") or "",
             _region(d),

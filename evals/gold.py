@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.load import LoadError, load_file
-from ingest.normalize import compact, to_simplified
+from ingest.normalize import compact, is_traditional, to_simplified
 
 # Categories with extra checks and a row of their own in every report; any other name is
 # accepted too (users' own gold files) and gets its own row as well.
@@ -30,9 +30,6 @@ SPLITS: tuple[str, ...] = ("dev", "test")
 ROLES: tuple[str, ...] = ("user", "assistant")
 QUOTE_MIN, QUOTE_MAX = 8, 150
 MAX_KEY_FACTS = 4
-# A text counts as traditional script when conversion to simplified changes this share of its
-# Chinese characters (simplified texts change almost none; the traditional seed changes ~20%).
-TRADITIONAL_SHARE = 0.05
 _MAX_SOURCE_BYTES = 50 * 1024 * 1024
 _STR_FIELDS = ("id", "question", "answer", "category")
 
@@ -96,16 +93,6 @@ def _loaded_text(path: Path) -> str:
         return load_file(path, _MAX_SOURCE_BYTES).text
     except LoadError:
         return ""
-
-
-def is_traditional(text: str) -> bool:
-    """Whether a text is written in traditional script, judged by conversion to simplified."""
-    chinese = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
-    if not chinese:
-        return False
-    simplified = to_simplified("".join(chinese))
-    changed = sum(a != b for a, b in zip(chinese, simplified, strict=False))
-    return changed / len(chinese) >= TRADITIONAL_SHARE
 
 
 def _check_item(item: dict, corpus_dir: Path, raw: dict[str, str]) -> list[str]:

@@ -13,7 +13,7 @@ import numpy as np
 from ingest.bm25 import BM25
 from ingest.headings import article_of
 from ingest.normalize import normalize
-from ingest.schema import Chunk
+from ingest.schema import Chunk, DocMeta
 from ingest.store import chunk_from_record
 
 # The characters that make Chinese tokens, in tokenize()'s regex and in the index's numpy pass.
@@ -144,6 +144,10 @@ class LexicalIndex:
     def chunk(self, row: int) -> Chunk:
         """The chunk at a row."""
         return chunk_from_record(self.ids[row], self.texts[row], self.metas[row])
+
+    def doc_metas(self) -> dict[str, DocMeta]:
+        """Each document's metadata, read from its first chunk."""
+        return {doc: self.chunk(rows[0]).meta for doc, rows in self._by_doc.items() if rows}
 
     def values(self, key: str) -> set[str]:
         """The non-empty values of a filter field, e.g. every province present."""

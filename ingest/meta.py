@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from enum import Enum
 from pathlib import Path
 
 from ingest.articles import Article
@@ -19,7 +20,7 @@ from ingest.headings import (
 )
 from ingest.punct import CJK, CLOSE_BRACKET_CLASS, OPEN_BRACKET_CLASS
 from ingest.regions import city_of, find_region, short_province
-from ingest.schema import DocMeta
+from ingest.schema import REPEALS_SEP, DocMeta
 
 MANIFEST_NAME = "manifest.toml"
 NATIONAL = "全国"
@@ -44,6 +45,30 @@ _ADOPTED_BY = re.compile(
 # Titles of laws, regulations and policy documents (what is cited with 《》).
 _INSTRUMENT = re.compile(r"(法|条例|办法|规定|细则|规则|意见|规划|方案|通知|决定|纲要|标准)$")
 _TRAILING_NOTE = re.compile(rf"{OPEN_BRACKET_CLASS}[^（）()]*{CLOSE_BRACKET_CLASS}$")
+
+
+# What a closing article says the text repeals or replaces: "《广州市募捐条例》同时废止",
+# "《社区矫正实施办法》（司发通〔2012〕12号）同时废止", "…予以废止", "本办法代替《…》". Read
+# from the wording of the 20 real documents and the usual drafting formulas (废止, 停止执行,
+# 代替, 取代).
+def _named(side: str) -> str:
+    """《title》 and an optional bracketed document number, as groups `side` and `side_no`."""
+    number = rf"{OPEN_BRACKET_CLASS}(?P<{side}_no>[^（）()\n]{{2,30}}号){CLOSE_BRACKET_CLASS}"
+    return rf"《(?P<{side}>[^《》\n]{{2,60}})》(?:{number})?"
+
+
+_REPEALS = re.compile(
+    _named("a")
+    + r"[^。；;\n《》]{0,6}?(?:同时|予以|即行|一并)?(?:废止|停止执行|不再执行)"
+    + r"|(?:代替|取代|废止)"
+    + _named("b")
+)
+# An issuing body's name ends in one of these: 民政局, 民政厅, 人民政府, 办公室, 委员会…
+_BODY = r"(?:局|厅|部|委员会|委|办公室|人民政府|政府|联合会|协会|法院|检察院)"
+# A notice's title names its issuers before 关于: "宜昌市民政局关于印发…的通知".
+_ISSUER_IN_TITLE = re.compile(rf"^(?P<body>[{CJK}、\s]{{2,60}}?{_BODY})关于")
+# A signature line above the closing date: "宜昌市民政局", "甘肃省民政厅 甘肃省财政厅".
+_SIGNATORY = re.compile(rf"^[{CJK}、\s]{{2,40}}{_BODY}$")
 _NATIONAL_ISSUER = re.compile(
     r"^(全国人民代表大会|国务院|中共中央|最高人民|民政部|财政部|人力资源)"
 )
@@ -69,6 +94,7 @@ def extract_meta(
     title = (manifest.get("title") if single else None) or article.title
     number = manifest.get("doc_number") or _doc_number(title, head)
     issuer = manifest.get("issuer") or article.credit or _issuer(head)
+    issuer = issuer or _issuer_in_title(title) or _signatory(article.paragraphs)
     if manifest.get("region"):
         province, city = short_province(manifest["region"]), city_of(manifest["region"])
     else:
@@ -79,8 +105,38 @@ def extract_meta(
     date = date or _in_force(article.paragraphs)
     date = date or next((d[0] for line in chrome or [] if (d := _dates(line))), "")
     return DocMeta(
-        title=title, issuer=issuer, doc_number=number, province=province, city=city, date=date
+        title=title,
+        issuer=issuer,
+        doc_number=number,
+        province=province,
+        city=city,
+        date=date,
+        repeals=REPEALS_SEP.join(repealed_in(article.paragraphs)),
     )
+
+
+def repealed_in(paragraphs: list[str]) -> list[str]:
+    """The documents a text says it repeals or replaces, as named there: "《X》" or
+    "《X》（number）"; a law's own 《》 references that are not repealed are not listed."""
+    found: list[str] = []
+    for p in paragraphs:
+        for m in _REPEALS.finditer(p):
+            side = "a" if m.group("a") else "b"
+            name = f"《{m.group(side)}》"
+            if m.group(f"{side}_no"):
+                name += f"（{m.group(side + '_no')}）"
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def repealed_names(meta: DocMeta) -> list[tuple[str, str]]:
+    """(title, document number) of each document `meta` repeals; the number may be ""."""
+    out = []
+    for item in filter(None, meta.repeals.split(REPEALS_SEP)):
+        title, _, rest = item.removeprefix("《").partition("》")
+        out.append((title, rest.strip("（）()")))
+    return out
 
 
 def not_understood(metas: list[DocMeta]) -> tuple[str, ...]:
@@ -109,6 +165,48 @@ def section_label(meta: DocMeta) -> str:
     if _INSTRUMENT.search(short):
         return "《" + short.replace("《", "〈").replace("》", "〉") + "》"
     return meta.title
+
+
+class DocKind(Enum):
+    """What a document is, for the library's filter; `.label` is what staff see."""
+
+    LAW = "法律"
+    REGULATION = "法规"
+    RULES = "规章与办法"
+    POLICY = "政策文件"
+    OTHER = "新闻及其他"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+# The last word of a short title decides the kind: 条例 a regulation, 办法/规定/细则/规则 rules,
+# 意见/通知/规划… a policy document, 法 a law (checked last: 办法 also ends in 法); anything
+# else (news, FAQs, web pages) is other.
+_KIND_ENDINGS = (
+    (re.compile(r"条例$"), DocKind.REGULATION),
+    (re.compile(r"(办法|规定|细则|规则)$"), DocKind.RULES),
+    (re.compile(r"(意见|规划|方案|通知|决定|纲要|标准|通告|公告|指引|指南)$"), DocKind.POLICY),
+    (re.compile(r"法$"), DocKind.LAW),
+)
+
+
+def doc_kind(title: str) -> DocKind:
+    """A document's kind, from how its title ends ("…社区矫正法" a law, "…的通知" a policy)."""
+    short = short_title(title)
+    return next((kind for pattern, kind in _KIND_ENDINGS if pattern.search(short)), DocKind.OTHER)
+
+
+def short_section(section: str, meta: DocMeta) -> str:
+    """A chunk's heading path without its first segment when that only names the document
+    (its label, number or title): "甘民发〔2021〕97号 > 二、…" -> "二、…"; "" when nothing is
+    left."""
+    head, _, rest = section.partition(" > ")
+    names = {section_label(meta), meta.doc_number, meta.title} - {""}
+    if head in names or (head.startswith("《") and head.strip("《》") in meta.title):
+        return rest
+    return section
 
 
 def is_national(title: str, issuer: str, province: str) -> bool:
@@ -152,6 +250,22 @@ def _issuer(paragraphs: list[str]) -> str:
         if m and m.group("body"):
             body = re.sub(rf"第{CN_NUM}届", "", m.group("body"))
             return body.removeprefix("中华人民共和国").strip()
+    return ""
+
+
+def _issuer_in_title(title: str) -> str:
+    """The issuers a notice's title names before 关于 ("宜昌市民政局关于…" -> 宜昌市民政局)."""
+    m = _ISSUER_IN_TITLE.match(title)
+    return " ".join(m.group("body").split()) if m else ""
+
+
+def _signatory(paragraphs: list[str]) -> str:
+    """The body signing a notice: the short line right above its closing date line."""
+    tail = paragraphs[-3:]
+    for i in range(len(tail) - 1, 0, -1):
+        if len(tail[i]) <= MAX_SIGNATURE_LINE and _dates(tail[i]):
+            signer = " ".join(tail[i - 1].split())
+            return signer if _SIGNATORY.match(signer) else ""
     return ""
 
 

@@ -31,6 +31,9 @@ _DETERMINER_UNITS = frozenset("种类批份张本套台项位名家所支级期�
 _DIGITS = str.maketrans("零〇○一二两三四五六七八九", "0001223456789")
 # Everything that is not a letter or digit of any script: punctuation, symbols, spaces.
 _NOT_WORD = re.compile(r"[\W_]+")
+# A text counts as traditional script when conversion to simplified changes this share of its
+# Chinese characters (simplified texts change almost none; the traditional seed changes ~20%).
+TRADITIONAL_SHARE = 0.05
 
 
 @cache
@@ -52,6 +55,16 @@ def remove_pinyin_artifacts(text: str) -> str:
 def to_simplified(text: str) -> str:
     """Traditional → simplified Chinese (a no-op on simplified text)."""
     return _t2s().convert(text)
+
+
+def is_traditional(text: str) -> bool:
+    """Whether a text is written in traditional script, judged by conversion to simplified."""
+    chinese = [ch for ch in text if "\u4e00" <= ch <= "\u9fff"]
+    if not chinese:
+        return False
+    simplified = to_simplified("".join(chinese))
+    changed = sum(a != b for a, b in zip(chinese, simplified, strict=False))
+    return changed / len(chinese) >= TRADITIONAL_SHARE
 
 
 def fold_numbers(text: str) -> str:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+REPEALS_SEP = "；"
+
 
 @dataclass(frozen=True)
 class DocMeta:
@@ -15,6 +17,9 @@ class DocMeta:
     province: str = ""
     city: str = ""
     date: str = ""
+    # Documents this one repeals or replaces, as its text names them: "《广州市募捐条例》",
+    # "《社区矫正实施办法》（司发通〔2012〕12号）"; several are joined by REPEALS_SEP.
+    repeals: str = ""
 
     @property
     def region(self) -> str:

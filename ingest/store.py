@@ -16,7 +16,7 @@ from ingest.schema import Chunk, DocMeta
 from ingest.settings import Settings
 
 # Document metadata stored with each chunk.
-META_FIELDS = ("title", "issuer", "doc_number", "province", "city", "date")
+META_FIELDS = ("title", "issuer", "doc_number", "province", "city", "date", "repeals")
 VERSION_KEY = "shegong_version"
 EMBEDDER_KEY = "shegong_embedder"  # which model (and backend) made the stored vectors
 PAGE = 2000

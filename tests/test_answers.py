@@ -41,9 +41,9 @@ def test_unanswerable_question_is_refused_with_related_clauses(service: QAServic
 def test_comparison_answers_each_region_with_its_own_citation(service: QAService) -> None:
     answer = service.ask("甘肃和黑龙江的持证社工目标分别是多少?")
     assert not answer.refused
-    lines = answer.answer.splitlines()
-    assert lines[0].startswith("甘肃") and "1万" in lines[0]
-    assert lines[1].startswith("黑龙江") and "三万" in lines[1]
+    rows = answer.answer.splitlines()[2:]  # below the table's head and rule
+    assert rows[0].startswith("| 甘肃 |") and "1万" in rows[0] and "[1]" in rows[0]
+    assert rows[1].startswith("| 黑龙江 |") and "三万" in rows[1] and "[2]" in rows[1]
     assert {c.source for c in answer.citations} == {
         "gansu-ganminfa-2021-97.txt",
         "baozhi-heilongjiang-jiangsu-tangshan.txt",
@@ -53,9 +53,9 @@ def test_comparison_answers_each_region_with_its_own_citation(service: QAService
 def test_comparison_says_which_region_the_documents_are_silent_about(service: QAService) -> None:
     answer = service.ask("甘肃和广东的持证社工目标分别是多少?")
     assert not answer.refused
-    lines = answer.answer.splitlines()
-    assert lines[0].startswith("甘肃") and "1万" in lines[0]
-    assert lines[1] == "广东:资料中没有找到相关内容。"
+    rows = answer.answer.splitlines()[2:]
+    assert rows[0].startswith("| 甘肃 |") and "1万" in rows[0]
+    assert rows[1] == "| 广东 | 资料未提及 | — |"
     assert all(c.source == "gansu-ganminfa-2021-97.txt" for c in answer.citations)
 
 
@@ -66,12 +66,14 @@ def test_follow_up_is_condensed_with_the_earlier_question(service: QAService) ->
     assert "三万" in answer.answer
 
 
-def test_simplified_question_finds_the_traditional_text_and_quotes_it_as_written(
+def test_simplified_question_about_the_traditional_text_is_answered_in_simplified_quoting_it(
     service: QAService,
 ) -> None:
     answer = service.ask("社会工作的定义是什么?")
-    assert "幫助人和解決社會問題" in answer.answer  # quoted in the source's own script
-    assert answer.citations[0].source == "mianyang-rencai-duiwu-wupian.txt"
+    assert "帮助人和解决社会问题" in answer.answer  # the asker's script
+    cited = answer.citations[0]
+    assert cited.source == "mianyang-rencai-duiwu-wupian.txt"
+    assert "幫助人和解決社會問題" in cited.quote and cited.quote in cited.text  # the document's
 
 
 def test_traditional_question_finds_the_simplified_text(service: QAService) -> None:

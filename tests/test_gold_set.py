@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from evals.gold import CATEGORIES, SPLITS, check_gold, is_traditional, load_gold
+from evals.gold import CATEGORIES, SPLITS, check_gold, load_gold
+from ingest.normalize import is_traditional
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "evals" / "qa.jsonl"

@@ -25,6 +25,7 @@ from bot.ui_render import (
     sanitize_filename,
     sources_html,
 )
+from ingest.normalize import is_traditional
 from ingest.settings import Settings
 
 if TYPE_CHECKING:
@@ -299,6 +300,65 @@ def test_refusal_is_shown_as_refusal(page: Page) -> None:
     assert "资料中没有找到能回答这个问题的依据" in refusal.inner_text()
     assert page.locator("#sg-sources .sg-related .sg-card").count() >= 1
     assert "没有找到" in _bot_text(page)
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.slow
+def test_a_comparison_is_shown_as_a_table_with_sources_and_dates(page: Page) -> None:
+    """Two regions compared: an HTML table, one row per region, its source's date and a link."""
+    _ask(page, "甘肃和黑龙江的持证社工目标分别是多少?")
+    table = page.locator("#sg-chat [data-testid='bot']").last.locator("table.sg-compare")
+    expect(table).to_be_visible()
+    rows = table.locator("tbody tr")
+    assert rows.count() == 2
+    gansu, heilongjiang = rows.nth(0).inner_text(), rows.nth(1).inner_text()
+    assert gansu.startswith("甘肃") and "1万人" in gansu and "2021" in gansu
+    assert heilongjiang.startswith("黑龙江") and "2022" in heilongjiang
+    assert table.locator("a.cite-ref").count() >= 2
+    page.wait_for_timeout(400)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "comparison.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.slow
+def test_the_traditional_text_is_answered_in_simplified_and_quoted_as_written(
+    page: Page,
+) -> None:
+    """A simplified question about the traditional-script seed: a simplified answer, and the
+    card quotes the document in its own traditional script."""
+    _ask(page, "绵阳在地震灾区的哪几个镇设立了社会工作服务站?")
+    answer = _bot_text(page)
+    assert "擂鼓镇" in answer and not is_traditional(answer)
+    mark = page.locator("#sg-sources .sg-card").first.locator("mark").inner_text()
+    assert "擂鼓鎮" in mark and is_traditional(mark)
+    assert "2010" in page.locator("#sg-sources .sg-card .sg-meta").first.inner_text()
+    page.wait_for_timeout(400)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "traditional.png"), full_page=True)
+
+
+@pytest.mark.browser
+@pytest.mark.server
+@pytest.mark.slow
+def test_the_library_filters_by_region_and_kind(page: Page) -> None:
+    """文档库: choosing a region lists only its documents, newest first; a kind narrows it."""
+    page.get_by_role("tab", name="文档库").click()
+    table = page.locator("#sg-doc-table")
+    page.locator("#sg-lib-region input").click()
+    page.get_by_role("option", name="黑龙江", exact=True).click()
+    expect(table).to_contain_text("筛选出")
+    expect(table).not_to_contain_text("甘肃省关于加快推进社会工作发展的意见")
+    regions = table.locator("[role=gridcell][data-col='4']").all_inner_texts()
+    assert len(regions) == 2 and all("黑龙江" in r for r in regions), regions
+    page.wait_for_timeout(400)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "library-region.png"), full_page=True)
+    page.locator("#sg-lib-kind input").click()
+    page.get_by_role("option", name="法律", exact=True).click()
+    expect(table).to_contain_text("筛选出 0 份")
 
 
 @pytest.mark.browser
