@@ -18,11 +18,15 @@ class LLMError(RuntimeError):
 
 
 def evidence_block(evidence: list[Evidence]) -> str:
-    """Numbered evidence for the prompt: [n] title > section, then the chunk's text."""
-    return "\n\n".join(
-        f"[{i}] {e.chunk.meta.title or e.chunk.source} > {e.chunk.section}\n{e.chunk.text}"
-        for i, e in enumerate(evidence, start=1)
-    )
+    """Numbered evidence for the prompt: [n] title (region, issuer, date) > section, then the
+    chunk's text; the date lets the model put the newest rule first."""
+    blocks = []
+    for i, e in enumerate(evidence, start=1):
+        meta = e.chunk.meta
+        about = ",".join(v for v in (meta.region, meta.issuer, meta.date) if v)
+        name = (meta.title or e.chunk.source) + (f"({about})" if about else "")
+        blocks.append(f"[{i}] {name} > {e.chunk.section}\n{e.chunk.text}")
+    return "\n\n".join(blocks)
 
 
 class LLMAnswerer:

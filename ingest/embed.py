@@ -140,6 +140,10 @@ class Embedder(Embeddings):
 
                     self._model = OnnxEncoder(Path(path), self._threads)
                 else:
+                    from transformers.utils import logging as transformers_logging
+
+                    # A "Loading weights" bar on every `shegong ask` says nothing to its user.
+                    transformers_logging.disable_progress_bar()
                     self._model = SentenceTransformer(path, device="cpu")
         return self._model
 
