@@ -430,6 +430,9 @@ def test_staff_upload_then_answer_cites_it_then_delete(
     expect(report).to_contain_text("已入库", timeout=120_000)
     assert "uploads/青山市社工站办法.docx" in report.inner_text()
     assert (live_app.corpus_dir / "uploads" / "青山市社工站办法.docx").is_file()
+    # Newest first: the undated upload is listed last, out of view; its kind finds it.
+    page.locator("#sg-lib-kind input").click()
+    page.get_by_role("option", name="规章与办法", exact=True).click()
     expect(page.locator("#sg-doc-table")).to_contain_text("青山市社会工作服务站管理办法")
     page.locator("#sg-doc-pick input").click()
     page.get_by_role("option", name="青山市社会工作服务站管理办法", exact=False).first.click()
