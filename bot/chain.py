@@ -10,9 +10,10 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from bot.answer_types import Answer, Citation
-from bot.cite import check_llm_citations, compose
+from bot.cite import check_llm_citations, compose, without_invalid_markers
 from bot.condense import bounded, condense_by_rules, depends_on_history
 from bot.extractive import Extract, extract
+from bot.grounding import Checked, check_sentence, sentences
 from bot.llm import LLMAnswerer, LLMError
 from bot.question import Question, analyse
 from bot.retrieve import retrieve
@@ -188,21 +189,41 @@ class AnswerChain(Runnable[dict, Answer]):
         )
 
     def _stream_llm(self, turn: _Turn) -> Iterator[str]:
-        """Stream the LLM's answer; on failure fall back (returns None) with a warning."""
+        """Stream the LLM's answer a checked sentence at a time: a sentence its cited chunks do
+        not support (bot/grounding.py) is dropped, so no number they lack reaches the asker.
+        Returns None (the caller then gives the extractive answer, with a warning) when the
+        LLM fails or none of its sentences holds."""
         assert self.llm is not None
-        pieces: list[str] = []
+        evidence = turn.evidence[: self.settings.llm_context_chunks]
+        started = time.perf_counter()
+        kept: list[str] = []
+        dropped: list[Checked] = []
+
+        def timed(pieces: Iterator[str]) -> Iterator[str]:
+            for piece in pieces:
+                turn.timings.setdefault("first_token", _ms(started))
+                yield piece
+
         try:
-            for piece in self.llm.stream(turn.question.text, turn.evidence):
-                pieces.append(piece)
-                yield self._in_script(turn, piece)
+            for sentence in sentences(timed(self.llm.stream(turn.question.text, evidence))):
+                checked = check_sentence(sentence, evidence)
+                if not checked.supported:
+                    dropped.append(checked)
+                    continue
+                turn.timings.setdefault("first_sentence", _ms(started))
+                kept.append(sentence)  # as written: the citation check reports invalid [n]
+                yield self._in_script(turn, without_invalid_markers(sentence, len(evidence)))
         except LLMError as err:
             turn.warnings.append(f"大模型服务不可用,已改用摘录式回答({err})")
-            if pieces:
+            if kept:
                 yield "\n\n(大模型中断,以下为摘录式回答)\n"
             return None
-        text, citations, warnings = check_llm_citations("".join(pieces), turn.evidence)
-        refused = not citations
-        answer = self._answer(turn, text.strip() or REFUSAL, refused, citations)
+        turn.warnings += [f"已删除无法核实的句子({c.problem}):{c.text[:40]}" for c in dropped]
+        if not kept:
+            turn.warnings.append("大模型的回答没有能在所引资料中核实的句子,已改用摘录式回答")
+            return None
+        text, citations, warnings = check_llm_citations("".join(kept), evidence)
+        answer = self._answer(turn, text.strip(), not citations, citations)
         answer.warnings = warnings + answer.warnings
         return answer
 

@@ -83,17 +83,17 @@ def _overlap(a: str, b: str) -> float:
     return len(grams & set(tokenize(b))) / max(1, len(grams))
 
 
+def without_invalid_markers(text: str, n_evidence: int) -> str:
+    """The text less the [n] markers that point at no evidence."""
+    return _MARKER.sub(lambda m: m.group() if 1 <= int(m.group(1)) <= n_evidence else "", text)
+
+
 def check_llm_citations(
     text: str, evidence: list[Evidence]
 ) -> tuple[str, list[Citation], list[str]]:
     """Drop [n] that point at nothing retrieved, quote each cited chunk, flag unsupported claims."""
     warnings: list[str] = []
-    valid = range(1, len(evidence) + 1)
-
-    def keep(m: re.Match[str]) -> str:
-        return m.group() if int(m.group(1)) in valid else ""
-
-    cleaned = _MARKER.sub(keep, text)
+    cleaned = without_invalid_markers(text, len(evidence))
     if cleaned != text:
         warnings.append("已删除指向不存在来源的引用标记")
     quotes: dict[int, str] = {}

@@ -102,6 +102,18 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if problems else 0
 
 
+def _local_model(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.local_model import LocalModelMissing, ensure_local_model
+
+    try:
+        path = ensure_local_model(settings.models_dir, progress=not args.quiet)
+    except LocalModelMissing as err:
+        print(f"错误:{err}", file=sys.stderr)
+        return 2
+    print(f"本地大模型已就绪:{path}({path.stat().st_size / 2**30:.2f} GiB,SHA-256 已校验)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand, plugins included."""
     parser = argparse.ArgumentParser(prog="shegong", description="社工政策问答 shegong-bot")
@@ -129,6 +141,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="检查 Chroma、词法索引与语料是否一致")
     p.add_argument("--repair", action="store_true", help="fix what differs")
     p.set_defaults(run=_check)
+
+    p = sub.add_parser("local-model", help="合并并校验本地大模型(SHEGONG_ANSWERER=llm 时使用)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(run=_local_model)
 
     for plugin in entry_points(group=PLUGIN_GROUP):
         plugin.load()(sub)

