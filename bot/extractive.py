@@ -90,7 +90,7 @@ def unsupported(best: Sentence, q: Question, min_coverage: float) -> Unsupported
         return Unsupported.PLACE
     if any(y not in around for y in q.years):
         return Unsupported.YEAR
-    if q.role and _names_a_neighbour_role(q.role, around):
+    if q.role and names_a_neighbour_role(q.role, around):
         return Unsupported.ROLE
     if q.document and q.qtype != "comparison" and not names_document(q.document, chunk):
         return Unsupported.DOCUMENT
@@ -124,7 +124,7 @@ def is_law_article(chunk: Chunk) -> bool:
     return bool(article_of(chunk.section))
 
 
-def _names_a_neighbour_role(asked: str, text: str) -> bool:
+def names_a_neighbour_role(asked: str, text: str) -> bool:
     """Whether a text speaks of a neighbour of the role asked about (one whose name holds or is
     held in the other's: 社会工作师 for 助理社会工作师) and not of the role itself."""
     named = {m.group() for m in roles().finditer(text)}

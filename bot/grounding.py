@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import cn2an
 
+from bot.extractive import names_a_neighbour_role
 from bot.wordlists import roles
 from ingest import gazetteer
 from ingest.lexical import tokenize
@@ -88,8 +89,8 @@ def numbers_in(text: str) -> set[str]:
 
 def check_sentence(sentence: str, evidence: list[Evidence]) -> Checked:
     """Whether a generated sentence is supported by the chunks its [n] cite: it cites one,
-    every number and every place, document and role name in it is there, and it shares enough
-    of its words with them."""
+    every number and every place and document name in it is there, no role in it is one whose
+    neighbour alone the chunks name, and it shares enough of its words with them."""
     cited = sorted({int(n) for n in MARKER.findall(sentence) if 1 <= int(n) <= len(evidence)})
     if not sentence.strip() or _is_table_frame(sentence):
         return Checked(sentence, "")
@@ -106,6 +107,10 @@ def check_sentence(sentence: str, evidence: list[Evidence]) -> Checked:
     for name in _names(claim):
         if normalize(name) not in plain:
             return Checked(sentence, f"“{name}”不在所引资料中")
+    # A role the cited chunks name only a neighbour of (社会工作师 for 助理社会工作师).
+    for role in {m.group() for m in roles().finditer(claim)}:
+        if names_a_neighbour_role(role, plain):
+            return Checked(sentence, f"所引资料说的不是“{role}”")
     grams = set(tokenize(claim))
     if grams and len(grams & set(tokenize(source))) / len(grams) < MIN_SHARED_WORDS:
         return Checked(sentence, "与所引资料的用词重合太少")
@@ -122,9 +127,7 @@ def _is_table_frame(line: str) -> bool:
 
 
 def _names(text: str) -> list[str]:
-    """Place, document and role names in a sentence: they must be in what it cites (a place
-    without its 省/市/县… suffix: "甘肃省" is there when the chunk says 甘肃)."""
+    """Place and document names in a sentence: they must be in what it cites (a place without
+    its 省/市/县… suffix: "甘肃省" is there when the chunk says 甘肃)."""
     places = [_ADMIN_SUFFIX.sub("", found) for found, _ in gazetteer.places_in(text, False)]
-    documents = _DOC_NAME.findall(text)
-    role_names = [m.group() for m in roles().finditer(text)]
-    return places + documents + role_names
+    return places + _DOC_NAME.findall(text)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.extractive import _names_a_neighbour_role, names_document
+from bot.extractive import names_a_neighbour_role, names_document
 from bot.question import analyse, document_named, place_variants
 from bot.sentences import states_asked_unit
 from ingest.schema import Chunk, DocMeta
@@ -61,7 +61,7 @@ def test_a_named_document_is_matched_by_title_and_place(named, title, province, 
     ],
 )
 def test_evidence_about_a_neighbouring_role_is_a_near_miss(asked, text, neighbour_only) -> None:
-    assert _names_a_neighbour_role(asked, text) is neighbour_only
+    assert names_a_neighbour_role(asked, text) is neighbour_only
 
 
 @pytest.mark.parametrize(
