@@ -14,7 +14,7 @@ from bot.cite import check_llm_citations, compose, without_invalid_markers
 from bot.condense import bounded, condense_by_rules, depends_on_history
 from bot.extractive import Extract, extract
 from bot.grounding import Checked, check_sentence, sentences
-from bot.llm import LLMAnswerer, LLMError
+from bot.llm import LLMAnswerer, LLMError, Shown, question_clauses
 from bot.question import Question, analyse
 from bot.retrieve import retrieve
 from bot.versions import Repeal, repeal_map
@@ -132,7 +132,7 @@ class AnswerChain(Runnable[dict, Answer]):
             self.repeals(),
         )
         if self.llm and not found.refused:  # the evidence gate: no support, no LLM call
-            answer = yield from self._stream_llm(turn)
+            answer = yield from self._stream_llm(turn, found)
             if answer is not None:
                 yield self._finish(answer, turn, t)
                 return
@@ -154,6 +154,13 @@ class AnswerChain(Runnable[dict, Answer]):
         return self._answer(turn, text, False, citations)
 
     @staticmethod
+    def _evidence(turn: _Turn) -> list[Evidence]:
+        """An answer's evidence: the retrieved chunks, then the list continuations it may quote
+        (continuation chunks an answer quotes are retrieved evidence too)."""
+        seen = {e.chunk.chunk_id for e in turn.evidence}
+        return turn.evidence + [e for e in turn.continuations if e.chunk.chunk_id not in seen]
+
+    @staticmethod
     def _in_script(turn: _Turn, text: str) -> str:
         """Answer text in the asker's script: simplified unless the question is traditional."""
         return text if is_traditional(turn.asked) else to_simplified(text)
@@ -169,7 +176,6 @@ class AnswerChain(Runnable[dict, Answer]):
     def _answer(self, turn: _Turn, text: str, refused: bool, citations: list) -> Answer:
         """The Answer: its text in the asker's script (quotes stay as the documents have them),
         citations marked when their document is repealed."""
-        seen = {e.chunk.chunk_id for e in turn.evidence}
         citations = self._marked(citations)
         repealed: dict[str, list[str]] = {}
         for c in citations:
@@ -182,35 +188,53 @@ class AnswerChain(Runnable[dict, Answer]):
             refused=refused,
             warnings=warnings,
             citations=citations,
-            # Continuation chunks an answer quotes are retrieved evidence too.
-            evidence=turn.evidence
-            + [e for e in turn.continuations if e.chunk.chunk_id not in seen],
+            evidence=self._evidence(turn),
             standalone_question=turn.question.text,
         )
 
-    def _stream_llm(self, turn: _Turn) -> Iterator[str]:
+    def _shown(self, turn: _Turn, found: Extract) -> tuple[Shown, list[Evidence]]:
+        """What the LLM reads: the sentences the extractive answerer chose, grouped by chunk and
+        numbered as in the answer's evidence, within llm_context_chunks and _chars; and the
+        evidence list its [n] index (retrieved chunks, then list continuations)."""
+        evidence = self._evidence(turn)
+        number = {e.chunk.chunk_id: n for n, e in enumerate(evidence, start=1)}
+        by_chunk: dict[int, list[str]] = {}
+        budget = self.settings.llm_context_chars
+        for _, chosen in found.parts:
+            for sentence in chosen:
+                n = number[sentence.evidence.chunk.chunk_id]
+                if n not in by_chunk and len(by_chunk) >= self.settings.llm_context_chunks:
+                    continue
+                if by_chunk and len(sentence.text) > budget:
+                    break
+                text = question_clauses(sentence.text, turn.question.search)
+                by_chunk.setdefault(n, []).append(text)
+                budget -= len(text)
+        shown = [(n, evidence[n - 1], texts) for n, texts in sorted(by_chunk.items())]
+        return shown, evidence[: max(by_chunk, default=0)]
+
+    def _stream_llm(self, turn: _Turn, found: Extract) -> Iterator[str]:
         """Stream the LLM's answer a checked sentence at a time: a sentence its cited chunks do
         not support (bot/grounding.py) is dropped, so no number they lack reaches the asker.
         Returns None (the caller then gives the extractive answer, with a warning) when the
         LLM fails or none of its sentences holds."""
         assert self.llm is not None
-        evidence = turn.evidence[: self.settings.llm_context_chunks]
-        started = time.perf_counter()
+        shown, evidence = self._shown(turn, found)
         kept: list[str] = []
         dropped: list[Checked] = []
 
         def timed(pieces: Iterator[str]) -> Iterator[str]:
             for piece in pieces:
-                turn.timings.setdefault("first_token", _ms(started))
+                turn.timings.setdefault("first_token", _ms(turn.started))  # as the asker waits
                 yield piece
 
         try:
-            for sentence in sentences(timed(self.llm.stream(turn.question.text, evidence))):
+            for sentence in sentences(timed(self.llm.stream(turn.question.text, shown))):
                 checked = check_sentence(sentence, evidence)
                 if not checked.supported:
                     dropped.append(checked)
                     continue
-                turn.timings.setdefault("first_sentence", _ms(started))
+                turn.timings.setdefault("first_sentence", _ms(turn.started))
                 kept.append(sentence)  # as written: the citation check reports invalid [n]
                 yield self._in_script(turn, without_invalid_markers(sentence, len(evidence)))
         except LLMError as err:

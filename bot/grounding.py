@@ -16,13 +16,14 @@ from bot.wordlists import roles
 from ingest import gazetteer
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
-from ingest.punct import SENTENCE_END_CLASS, SENTENCE_TAIL_CLASS
+from ingest.punct import CJK, SENTENCE_END_CLASS, SENTENCE_TAIL_CLASS
 from ingest.schema import Evidence
 
 MARKER = re.compile(r"\[(\d{1,2})\]")
 # A sentence and the [n] markers right after it: complete once something else follows.
 _DONE = re.compile(rf"^(.*?{SENTENCE_END_CLASS}+{SENTENCE_TAIL_CLASS}*(?:\s*\[\d{{1,2}}\])*)", re.S)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_HANZI = re.compile(f"[{CJK}]")
 _DOC_NAME = re.compile(r"《([^《》]{2,60})》")
 _ADMIN_SUFFIX = re.compile(r"(?<=..)(特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗)$")
 # A generated sentence must share this share of its character bigrams with what it cites (the
@@ -112,7 +113,9 @@ def check_sentence(sentence: str, evidence: list[Evidence]) -> Checked:
         if names_a_neighbour_role(role, plain):
             return Checked(sentence, f"所引资料说的不是“{role}”")
     grams = set(tokenize(claim))
-    if grams and len(grams & set(tokenize(source))) / len(grams) < MIN_SHARED_WORDS:
+    if not _HANZI.search(claim):  # "1. [1]": a marker with nothing to say
+        return Checked(sentence, "没有内容")
+    if len(grams & set(tokenize(source))) / len(grams) < MIN_SHARED_WORDS:
         return Checked(sentence, "与所引资料的用词重合太少")
     return Checked(sentence, "")
 

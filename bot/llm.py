@@ -4,6 +4,7 @@ OpenAI-compatible server (langchain-openai) or the packaged local model (llama-c
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -11,15 +12,17 @@ from typing import Protocol
 
 from bot.condense import bounded
 from bot.prompts import load_prompt
-from bot.sentences import split_sentences
 from ingest.lexical import tokenize
+from ingest.punct import CLAUSE_SEP_CLASS
 from ingest.schema import Evidence
 from ingest.settings import Settings
 
-# The local model's context: the fixed system prompt, ~1,200 characters of evidence, the
-# question and up to llm_max_tokens of answer fit in 4,096 tokens with room to spare.
+# The local model's context: the fixed system prompt, the evidence shown, the question and up
+# to llm_max_tokens of answer fit in 4,096 tokens with room to spare.
 LOCAL_CONTEXT_TOKENS = 4096
 TEMPERATURE = 0.1
+# Sentences longer than this are cut to the clauses the question is about (question_clauses).
+SHORT_SENTENCE = 60
 
 
 class LLMError(RuntimeError):
@@ -32,22 +35,34 @@ class ChatBackend(Protocol):
     def stream(self, messages: list[tuple[str, str]]) -> Iterator[str]: ...
 
 
-def evidence_block(evidence: list[Evidence], question: str, max_chars: int) -> str:
+# What the LLM reads: (n, the evidence chunk, the sentences of it to show).
+Shown = list[tuple[int, Evidence, list[str]]]
+
+
+def evidence_block(shown: Shown) -> str:
     """Numbered evidence for the prompt: [n] title (region, issuer, date) > section, then the
-    chunk's sentences that share words with the question (all of them when none does), in
-    order, within `max_chars` in all. The date lets the model put the newest rule first."""
-    asked = set(tokenize(question))
-    per_chunk = max_chars // max(1, len(evidence))
+    sentences shown of that chunk. The date lets the model put the newest rule first."""
     blocks = []
-    for i, e in enumerate(evidence, start=1):
+    for n, e, texts in shown:
         meta = e.chunk.meta
         about = ",".join(v for v in (meta.region, meta.issuer, meta.date) if v)
         name = (meta.title or e.chunk.source) + (f"({about})" if about else "")
-        found = split_sentences(e)
-        kept = [s.text for s in found if asked & set(tokenize(s.text))] or [s.text for s in found]
-        text = "".join(kept)[:per_chunk] if found else e.chunk.text[:per_chunk]
-        blocks.append(f"[{i}] {name} > {e.chunk.section}\n{text}")
+        blocks.append(f"[{n}] {name} > {e.chunk.section}\n{''.join(texts)}")
     return "\n\n".join(blocks)
+
+
+def question_clauses(text: str, question: str) -> str:
+    """A long sentence cut to its clauses that share words with the question (in order, with
+    its first clause for context): a small model given "…专业人才达到2.4万人,持证社工达到1万人…"
+    for a question about 持证社工 tends to answer with the first figure it reads."""
+    clauses = [c for c in re.split(f"(?<={CLAUSE_SEP_CLASS})", text) if c]
+    if len(text) <= SHORT_SENTENCE or len(clauses) < 3:
+        return text
+    asked = set(tokenize(question))
+    kept = [c for i, c in enumerate(clauses) if i == 0 or asked & set(tokenize(c))]
+    if len(kept) < 2:
+        return text
+    return re.sub(f"{CLAUSE_SEP_CLASS}+$", "", "".join(kept)) + "……"
 
 
 class OpenAIBackend:
@@ -107,7 +122,7 @@ class LocalBackend:
                 model_path=str(path),
                 n_ctx=LOCAL_CONTEXT_TOKENS,
                 n_threads=threads,
-                n_threads_batch=threads,
+                n_threads_batch=os.cpu_count() or threads,  # reading the prompt scales well
                 verbose=False,
             )
         return self._llama
@@ -143,9 +158,9 @@ class LLMAnswerer:
             backend = LocalBackend(settings) if settings.local_llm else OpenAIBackend(settings)
         self.backend = backend
 
-    def stream(self, question: str, evidence: list[Evidence]) -> Iterator[str]:
-        """Text pieces of the answer; raises LLMError on any failure."""
-        block = evidence_block(evidence, question, self.settings.llm_context_chars)
+    def stream(self, question: str, shown: Shown) -> Iterator[str]:
+        """Text pieces of the answer from the evidence shown; raises LLMError on any failure."""
+        block = evidence_block(shown)
         yield from self.backend.stream(
             [
                 ("system", load_prompt("system")),

@@ -69,14 +69,17 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(60.0, gt=0)
     # Answers are a few sentences; 200 tokens are about 300 Chinese characters.
     llm_max_tokens: int = Field(200, ge=16)
-    # The local model's threads. Measured with the 1.5B model on this 2-core machine: one
-    # thread decodes ~10 tokens/s; two collapsed to 1-2 tokens/s while another process was
-    # busy (OpenMP spin-waiting; OMP_WAIT_POLICY=PASSIVE is set too). 0: all cores.
-    llm_threads: int = Field(1, ge=0)
-    # What the LLM reads: the top chunks only, each cut to its sentences that share words with
-    # the question (prompt reading is ~25-30 tokens/s: 1,200 characters cost ~25 s at most).
+    # The local model's threads for writing (reading the prompt always uses every core).
+    # Measured with the 1.5B model and the AVX2 build on this quiet 2-core machine: one
+    # thread writes 5.8 tokens/s, two 11.1 (and read the prompt at 25 and 44 tokens/s); under
+    # load two threads collapsed to 1-2 tokens/s in an earlier trial without
+    # OMP_WAIT_POLICY=PASSIVE, which is now set. 0: every core.
+    llm_threads: int = Field(0, ge=0)
+    # What the LLM reads: the sentences the extractive answerer chose (the evidence gate's own
+    # choice), from at most this many chunks and within this many characters. Prompt reading
+    # is the slow part (~44 tokens/s): 600 characters are about 10 s.
     llm_context_chunks: int = Field(4, ge=1)
-    llm_context_chars: int = Field(1200, ge=200)
+    llm_context_chars: int = Field(600, ge=100)
     llm_model_path: Path | None = Field(
         None, description="A GGUF file for the local model instead of the packaged one"
     )
