@@ -115,7 +115,10 @@ def check_sentence(sentence: str, evidence: list[Evidence]) -> Checked:
     grams = set(tokenize(claim))
     if not _HANZI.search(claim):  # "1. [1]": a marker with nothing to say
         return Checked(sentence, "没有内容")
-    if len(grams & set(tokenize(source))) / len(grams) < MIN_SHARED_WORDS:
+    # Words against the chunks' own text, as check_llm_citations measures support: a long
+    # title shares words with almost anything said about its subject.
+    said = set(tokenize(" ".join(c.text for c in chunks)))
+    if len(grams & said) / len(grams) < MIN_SHARED_WORDS:
         return Checked(sentence, "与所引资料的用词重合太少")
     return Checked(sentence, "")
 

@@ -40,8 +40,10 @@ def subset(items: list[dict], split: str, n: int) -> list[dict]:
 
 
 def invented(result: dict) -> bool:
-    """Whether the answer states a number that none of its cited chunks holds."""
-    cited = " ".join(c["text"] for c in result["citations"])
+    """Whether the answer states a number that none of its cited chunks holds (nor their
+    documents' labels and dates, which a comparison table's source column shows)."""
+    fields = ("text", "title", "section", "doc_number", "date")
+    cited = " ".join(c[f] for c in result["citations"] for f in fields)
     return bool(numbers_in(result["answer"]) - numbers_in(cited))
 
 
@@ -54,11 +56,14 @@ def run(service: QAService, item: dict) -> dict:
     first = timings.get("first_sentence", total)
     return {"id": item["id"], "scores": scores, "invented": invented(result),
             "first_ms": first, "total_ms": total, "answer": result["answer"],
-            "warnings": result["warnings"]}  # fmt: skip
+            "llm_called": "first_token" in timings, "warnings": result["warnings"]}  # fmt: skip
 
 
 def summary(rows: list[dict]) -> dict:
+    """The figures of one answerer; times over the items it wrote (refusals by the evidence
+    gate take milliseconds and would hide the LLM's times)."""
     answerable = [r for r in rows if r["scores"]["answerable"]]
+    timed = [r for r in rows if r["llm_called"]] or rows
     unanswerable = [r for r in rows if not r["scores"]["answerable"]]
 
     def share(values: list[bool]) -> float:
@@ -70,8 +75,9 @@ def summary(rows: list[dict]) -> dict:
         "citation_support": share([r["scores"]["citation_support"] for r in answerable]),
         "refusal_recall": share([r["scores"]["refused"] for r in unanswerable]),
         "invented_numbers": sum(r["invented"] for r in rows),
-        "first_p50_s": round(float(np.percentile([r["first_ms"] for r in rows], 50)) / 1000, 1),
-        "total_p50_s": round(float(np.percentile([r["total_ms"] for r in rows], 50)) / 1000, 1),
+        "timed": len(timed),
+        "first_p50_s": round(float(np.percentile([r["first_ms"] for r in timed], 50)) / 1000, 1),
+        "total_p50_s": round(float(np.percentile([r["total_ms"] for r in timed], 50)) / 1000, 1),
     }
 
 
@@ -98,12 +104,12 @@ def main() -> None:
                 print(f"{kind.value:10} {name:9} {row['id']:9} {row['total_ms'] / 1000:6.1f} s",
                       flush=True)  # fmt: skip
     print("\nanswerer    items  key_facts  citation_support  refusal_recall  invented_numbers"
-          "  first_p50_s  total_p50_s")  # fmt: skip
+          "  timed  first_p50_s  total_p50_s")  # fmt: skip
     for kind, found in rows.items():
         s = summary(found)
         print(f"{kind:10} {s['items']:6} {s['key_facts']:10} {s['citation_support']:17} "
-              f"{s['refusal_recall']:15} {s['invented_numbers']:17} {s['first_p50_s']:12} "
-              f"{s['total_p50_s']:12}")  # fmt: skip
+              f"{s['refusal_recall']:15} {s['invented_numbers']:17} {s['timed']:6} "
+              f"{s['first_p50_s']:12} {s['total_p50_s']:12}")  # fmt: skip
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
