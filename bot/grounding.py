@@ -24,6 +24,8 @@ MARKER = re.compile(r"\[(\d{1,2})\]")
 _DONE = re.compile(rf"^(.*?{SENTENCE_END_CLASS}+{SENTENCE_TAIL_CLASS}*(?:\s*\[\d{{1,2}}\])*)", re.S)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _HANZI = re.compile(f"[{CJK}]")
+# How often: 每年, 每半年, 每季度, 每月, 每两周… (a frequency is not a digit but is a figure).
+_PERIOD = re.compile(r"每(?:[一两二三四五六七八九十半]|\d+)?(?:个)?(?:年|季度|月|周|星期|日|天)")
 _DOC_NAME = re.compile(r"《([^《》]{2,60})》")
 _ADMIN_SUFFIX = re.compile(r"(?<=..)(特别行政区|自治区|自治州|自治县|省|市|州|盟|地区|县|区|旗)$")
 # A generated sentence must share this share of its character bigrams with what it cites (the
@@ -133,7 +135,8 @@ def _is_table_frame(line: str) -> bool:
 
 
 def _names(text: str) -> list[str]:
-    """Place and document names in a sentence: they must be in what it cites (a place without
-    its 省/市/县… suffix: "甘肃省" is there when the chunk says 甘肃)."""
+    """Place and document names and how often something happens in a sentence: they must be in
+    what it cites (a place without its 省/市/县… suffix: "甘肃省" is there when the chunk says
+    甘肃; "每月" is a rule as much as a number is)."""
     places = [_ADMIN_SUFFIX.sub("", found) for found, _ in gazetteer.places_in(text, False)]
-    return places + _DOC_NAME.findall(text)
+    return places + _DOC_NAME.findall(text) + _PERIOD.findall(text)
