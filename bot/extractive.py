@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from bot.answer_types import Layout
-from bot.question import Question, place_variants
+from bot.question import QType, Question, place_variants
 from bot.sentences import (
     Sentence,
     coverage,
@@ -92,11 +92,11 @@ def unsupported(best: Sentence, q: Question, min_coverage: float) -> Unsupported
         return Unsupported.YEAR
     if q.role and names_a_neighbour_role(q.role, around):
         return Unsupported.ROLE
-    if q.document and q.qtype != "comparison" and not names_document(q.document, chunk):
+    if q.document and q.qtype is not QType.COMPARISON and not names_document(q.document, chunk):
         return Unsupported.DOCUMENT
-    if q.qtype == "number" and not has_number(best.text):
+    if q.qtype is QType.NUMBER and not has_number(best.text):
         return Unsupported.QUANTITY
-    if q.qtype in ("number", "comparison") and not states_asked_unit(q.search, best.text):
+    if q.qtype in (QType.NUMBER, QType.COMPARISON) and not states_asked_unit(q.search, best.text):
         return Unsupported.QUANTITY
     return None
 
@@ -173,15 +173,15 @@ def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]
     # A chunk may be both retrieved and a continuation: keep each sentence once.
     same_chunk = list({(s.evidence.chunk.chunk_id, s.index): s for s in same_chunk}.values())
     opens_list = best.text.rstrip().endswith(tuple(COLON))
-    if opens_list or (q.qtype == "list" and is_enumeration(best.text)):
+    if opens_list or (q.qtype is QType.LIST and is_enumeration(best.text)):
         # "…以下五个方面:" or "一是…": the answer is the items' own opening sentences
         # (第一,…。 二是…。), skipping the explanations between them.
         chosen += [s for s in same_chunk if is_enumeration(s.text)][:MAX_LIST_SENTENCES]
-    elif q.qtype in ("list", "requirement") or is_enumeration(best.text):
+    elif q.qtype in (QType.LIST, QType.REQUIREMENT) or is_enumeration(best.text):
         for s in (s for s in same_chunk if s.evidence is best.evidence):
             if len(chosen) >= MAX_LIST_SENTENCES:
                 break
-            if q.qtype != "requirement" and not is_enumeration(s.text):
+            if q.qtype is not QType.REQUIREMENT and not is_enumeration(s.text):
                 break
             chosen.append(s)
     total = 0
@@ -197,7 +197,7 @@ def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]
 def _best(pool: list[Sentence], q: Question) -> Sentence | None:
     if not pool:
         return None
-    if q.qtype in ("number", "comparison"):
+    if q.qtype in (QType.NUMBER, QType.COMPARISON):
         numeric = [s for s in pool if has_number(s.text)]
         pool = numeric or pool
         # Money asked: prefer sentences in 元; a date asked: sentences with a day.
@@ -275,7 +275,7 @@ def extract(
     follow = [s for e in continuations for s in split_sentences(e)]
     related = sorted(pool, key=lambda s: s.score, reverse=True)[:2]
     regions = q.provinces + q.places
-    if q.qtype == "comparison" and len(regions) >= 2:
+    if q.qtype is QType.COMPARISON and len(regions) >= 2:
         parts: list[tuple[str, list[Sentence]]] = []
         for region in regions:
             # Each side is checked for its own place only.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from enum import StrEnum
 
 import cn2an
 import rjieba
@@ -17,16 +17,26 @@ from ingest.normalize import normalize
 from ingest.punct import CLAUSE_SEP, CLOSING_QUOTES, OPENING_QUOTES
 from ingest.regions import provinces_in
 
-QType = Literal["number", "list", "definition", "requirement", "comparison", "general"]
+
+class QType(StrEnum):
+    """What kind of answer a question asks for; decides how sentences are scored and chosen."""
+
+    NUMBER = "number"
+    LIST = "list"
+    DEFINITION = "definition"
+    REQUIREMENT = "requirement"
+    COMPARISON = "comparison"
+    GENERAL = "general"
+
 
 _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
-    ("list", re.compile(r"哪些|哪几|有什么(?!规定|要求)|包括什么|包含|几个方面|几项|列举|"
+    (QType.LIST, re.compile(r"哪些|哪几|有什么(?!规定|要求)|包括什么|包含|几个方面|几项|列举|"
                         r"主要(?:做法|措施|内容)")),
-    ("number", re.compile(r"多少|几个|几家|几名|几年|几成|比例|百分|多大|多长|何时|什么时候|"
+    (QType.NUMBER, re.compile(r"多少|几个|几家|几名|几年|几成|比例|百分|多大|多长|何时|什么时候|"
                           r"哪一年|哪年|数量|规模|覆盖率|人数|哪天|几号|几月几日|哪一天")),
-    ("definition", re.compile(r"什么是|是什么意思|是指|指的是|指什么|界定|定义|含义|何谓|"
+    (QType.DEFINITION, re.compile(r"什么是|是什么意思|是指|指的是|指什么|界定|定义|含义|何谓|"
                               r"(?<!分别)(?<!各)是什么|是(?:一|1)种什么|是什么样的")),
-    ("requirement", re.compile(r"要求|条件|规定|怎么做|如何|怎样|应当|需要|必须|标准|资格")),
+    (QType.REQUIREMENT, re.compile(r"要求|条件|规定|怎么做|如何|怎样|应当|需要|必须|标准|资格")),
 ]  # fmt: skip
 
 
@@ -126,15 +136,15 @@ def analyse(text: str) -> Question:
     search = normalize(text)
     article = article_named(search)
     provinces = provinces_in(search)
-    qtype: QType = "general"
+    qtype = QType.GENERAL
     if len(provinces) >= 2:
-        qtype = "comparison"
+        qtype = QType.COMPARISON
     else:
         for name, pattern in _TYPE_PATTERNS:
             if pattern.search(search):
                 qtype = name
                 break
-    subject = _definition_subject(search) if qtype == "definition" else ""
+    subject = _definition_subject(search) if qtype is QType.DEFINITION else ""
     focus_extra = [subject] if subject else []
     number = DOC_NUMBER.search(search)
     doc_number = re.sub(r"\s+", "", number.group()) if number else ""
@@ -145,8 +155,12 @@ def analyse(text: str) -> Question:
     # "浙江和国家的规定有什么不同": the national rules are a side of their own.
     if provinces + places and _NATIONAL.search(search) and _COMPARE.search(search):
         provinces = [*provinces, NATIONAL]
-    if qtype != "comparison" and len(provinces) + len(places) >= 2 and _COMPARE.search(search):
-        qtype = "comparison"
+    if (
+        qtype is not QType.COMPARISON
+        and len(provinces) + len(places) >= 2
+        and _COMPARE.search(search)
+    ):
+        qtype = QType.COMPARISON
     role = next((m.group() for m in roles().finditer(search)), "")
     document = document_named(search)
     return Question(

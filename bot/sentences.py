@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.question import Question
+from bot.question import QType, Question
 from bot.wordlists import asked_units, measure_words, synonyms
 from ingest.headings import parse_heading
 from ingest.lexical import tokenize
@@ -80,15 +80,15 @@ def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
     grams = set(tokenize(text)) | set(tokenize(s.evidence.chunk.section))
     overlap = len(q_grams & grams) / max(1, len(q_grams))
     score = overlap + 0.8 * coverage(q.focus, text + s.evidence.chunk.section)
-    if q.qtype in ("number", "comparison") and _NUMBER.search(text):
+    if q.qtype in (QType.NUMBER, QType.COMPARISON) and _NUMBER.search(text):
         score += 0.5
-    elif q.qtype == "list" and (_ENUMERATION.match(text) or text.count("、") >= 2):
+    elif q.qtype is QType.LIST and (_ENUMERATION.match(text) or text.count("、") >= 2):
         score += 0.3
-    elif q.qtype == "definition" and q.focus and text.startswith(q.focus[0] + "是"):
+    elif q.qtype is QType.DEFINITION and q.focus and text.startswith(q.focus[0] + "是"):
         score += 1.0  # "社会工作是…": the definition itself
-    elif q.qtype == "definition" and _DEFINITION.search(text):
+    elif q.qtype is QType.DEFINITION and _DEFINITION.search(text):
         score += 0.5
-    elif q.qtype == "requirement" and _REQUIREMENT.search(text):
+    elif q.qtype is QType.REQUIREMENT and _REQUIREMENT.search(text):
         score += 0.2
     # Retrieval's judgement counts too: later chunks need a clearly better sentence to win.
     return score + 0.3 / (1 + s.evidence.rank)
