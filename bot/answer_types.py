@@ -7,15 +7,13 @@ from enum import Enum
 
 from ingest.schema import DocMeta, Evidence
 
+# What every citation and retrieved item says of its document, in the order it is shown.
+SOURCE_FIELDS = ("region", "doc_number", "issuer", "date")
+
 
 def source_fields(meta: DocMeta) -> dict[str, str]:
     """What every citation and retrieved item says of its document (empty when unknown)."""
-    return {
-        "region": meta.region,
-        "doc_number": meta.doc_number,
-        "issuer": meta.issuer,
-        "date": meta.date,
-    }
+    return {name: getattr(meta, name) for name in SOURCE_FIELDS}
 
 
 class Layout(Enum):

@@ -11,7 +11,8 @@ from ingest.meta import section_label
 from ingest.punct import SENTENCE
 from ingest.schema import Evidence
 
-_MARKER = re.compile(r"\[(\d{1,2})\]")
+# An answer's [n]: the number of the evidence a sentence rests on.
+MARKER = re.compile(r"\[(\d{1,2})\]")
 # An answer sentence: a sentence and the [n] markers after it.
 _ANSWER_SENTENCE = re.compile(rf"{SENTENCE.pattern}(?:\s*\[\d{{1,2}}\])*")
 # An LLM sentence whose bigrams overlap a cited chunk less than this is flagged as unsupported.
@@ -85,7 +86,7 @@ def _overlap(a: str, b: str) -> float:
 
 def without_invalid_markers(text: str, n_evidence: int) -> str:
     """The text less the [n] markers that point at no evidence."""
-    return _MARKER.sub(lambda m: m.group() if 1 <= int(m.group(1)) <= n_evidence else "", text)
+    return MARKER.sub(lambda m: m.group() if 1 <= int(m.group(1)) <= n_evidence else "", text)
 
 
 def check_llm_citations(
@@ -98,8 +99,8 @@ def check_llm_citations(
         warnings.append("已删除指向不存在来源的引用标记")
     quotes: dict[int, str] = {}
     for m in _ANSWER_SENTENCE.finditer(cleaned):
-        sentence = _MARKER.sub("", m.group()).strip()
-        cited = [int(n) for n in _MARKER.findall(m.group())]
+        sentence = MARKER.sub("", m.group()).strip()
+        cited = [int(n) for n in MARKER.findall(m.group())]
         for n in cited:
             best = max(
                 split_sentences(evidence[n - 1]),

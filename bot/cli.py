@@ -9,14 +9,13 @@ import sys
 from importlib.metadata import entry_points
 from pathlib import Path
 
+from bot.answer_types import SOURCE_FIELDS
 from ingest.meta import short_section
 from ingest.offline import go_offline
 from ingest.punct import CLOSING_QUOTES, OPENING_QUOTES
 from ingest.schema import DocMeta
 from ingest.settings import Settings
 
-# What a printed citation says of its document, in this order.
-SOURCE_FIELDS = ("region", "doc_number", "issuer", "date")
 # Other packages add subcommands here (evals adds "eval") without bot importing them.
 PLUGIN_GROUP = "shegong.commands"
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import cn2an
 
+from bot.cite import MARKER
 from bot.extractive import names_a_neighbour_role
 from bot.wordlists import roles
 from ingest import gazetteer
@@ -19,7 +20,6 @@ from ingest.normalize import normalize
 from ingest.punct import CJK, SENTENCE_END_CLASS, SENTENCE_TAIL_CLASS
 from ingest.schema import Evidence
 
-MARKER = re.compile(r"\[(\d{1,2})\]")
 # A sentence and the [n] markers right after it: complete once something else follows.
 _DONE = re.compile(rf"^(.*?{SENTENCE_END_CLASS}+{SENTENCE_TAIL_CLASS}*(?:\s*\[\d{{1,2}}\])*)", re.S)
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
@@ -100,8 +100,10 @@ def check_sentence(sentence: str, evidence: list[Evidence]) -> Checked:
     if not cited:
         return Checked(sentence, "没有标注所依据的资料")
     chunks = [evidence[n - 1].chunk for n in cited]
-    # Numbers from the chunks' own text: a heading path's "二、" is no figure.
-    stated = numbers_in(" ".join(c.text for c in chunks))
+    # Numbers and shared words from the chunks' own text: a heading path's "二、" is no figure,
+    # and a long title shares words with almost anything said about its subject.
+    said = " ".join(c.text for c in chunks)
+    stated = numbers_in(said)
     source = " ".join(" ".join([c.text, c.section, c.meta.title, c.meta.region]) for c in chunks)
     claim = MARKER.sub("", sentence).strip()
     if missing := sorted(numbers_in(claim) - stated):
@@ -117,10 +119,7 @@ def check_sentence(sentence: str, evidence: list[Evidence]) -> Checked:
     grams = set(tokenize(claim))
     if not _HANZI.search(claim):  # "1. [1]": a marker with nothing to say
         return Checked(sentence, "没有内容")
-    # Words against the chunks' own text, as check_llm_citations measures support: a long
-    # title shares words with almost anything said about its subject.
-    said = set(tokenize(" ".join(c.text for c in chunks)))
-    if len(grams & said) / len(grams) < MIN_SHARED_WORDS:
+    if len(grams & set(tokenize(said))) / len(grams) < MIN_SHARED_WORDS:
         return Checked(sentence, "与所引资料的用词重合太少")
     return Checked(sentence, "")
 

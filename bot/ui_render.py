@@ -12,8 +12,9 @@ import re
 import unicodedata
 from typing import Any
 
-from bot.answer_types import Answer
+from bot.answer_types import SOURCE_FIELDS, Answer
 from bot.audit import AuditEntry
+from bot.cite import MARKER
 from ingest.meta import DocKind, doc_kind, short_section
 from ingest.schema import DocMeta
 
@@ -22,7 +23,6 @@ ALL_KINDS = "全部类型"
 ALL_YEARS = "全部年份"
 LIBRARY_HEADERS = ["标题", "类型", "文号", "发文机关", "地区", "日期", "来源文件", "片段数"]
 REFUSAL_TITLE = "资料中没有找到能回答这个问题的依据"
-_MARKER = re.compile(r"\[(\d{1,2})\]")
 _MD_SPECIAL = re.compile(r"[\\`*_\[\]#+\-!|~$]")
 
 
@@ -70,7 +70,7 @@ def _table_html(lines: list[str], n_citations: int) -> str:
 def _linked(text: str, n_citations: int) -> str:
     """Escaped text with each valid [n] a superscript link to its source card."""
     out, last = [], 0
-    for m in _MARKER.finditer(text):
+    for m in MARKER.finditer(text):
         n = int(m.group(1))
         if 1 <= n <= n_citations:
             out.append(chat_text(text[last : m.start()]))
@@ -91,8 +91,7 @@ def highlight(text: str, quote: str, mark_id: str = "") -> str:
 
 
 def _card(item: dict, index: int) -> str:
-    fields = ("region", "doc_number", "issuer", "date")
-    meta = " · ".join(esc(item[k]) for k in fields if item.get(k))
+    meta = " · ".join(esc(item[k]) for k in SOURCE_FIELDS if item.get(k))
     section = esc(_section_of(item.get("section") or "", item))
     title = esc(item.get("title") or item.get("source") or "")
     return (

@@ -4,12 +4,11 @@ number reaches the answer that its cited chunks do not hold. Minutes on 2 cores.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from llm_server import llama_cpp_installed
 
 from bot.answer_types import Answer
+from bot.cite import MARKER
 from bot.grounding import numbers_in
 from bot.service import QAService
 from ingest.kb import KnowledgeBase
@@ -22,7 +21,6 @@ QUESTIONS = [
     "唐山市工会社会工作者每月工资能涨多少?",
     "甘肃和黑龙江的持证社工目标分别是多少?",  # a comparison
 ]
-_MARKER = re.compile(r"\[(\d{1,2})\]")
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +47,7 @@ def test_the_local_model_writes_answers_with_exact_citations(answers: list[Answe
     for a in answers:
         assert not a.refused and a.citations, a.answer
         n_evidence = len(a.evidence)
-        assert all(1 <= int(n) <= n_evidence for n in _MARKER.findall(a.answer)), a.answer
+        assert all(1 <= int(n) <= n_evidence for n in MARKER.findall(a.answer)), a.answer
         for c in a.citations:
             assert c.text == a.evidence[c.n - 1].chunk.text
             assert c.quote and c.quote in c.text

@@ -209,6 +209,13 @@ def _like_last_answer(pg: Page, comment: str) -> None:
     pg.get_by_text("已记录反馈").wait_for()
 
 
+def _screenshot(pg: Page, name: str, settle_ms: int) -> None:
+    """A full-page screenshot in artifacts/screenshots, once animations have settled."""
+    pg.wait_for_timeout(settle_ms)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(SHOTS / name), full_page=True)
+
+
 def _bot_text(pg: Page) -> str:
     return pg.locator("#sg-chat [data-testid='bot']").last.inner_text()
 
@@ -232,9 +239,7 @@ def test_chat_answer_with_source_cards_and_document_view(page: Page) -> None:
     hit = page.locator("#sg-docview #sg-doc-hit")
     hit.wait_for()
     assert hit.inner_text() == quote
-    page.wait_for_timeout(600)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
+    _screenshot(page, "chat.png", settle_ms=600)
 
 
 @pytest.mark.browser
@@ -316,9 +321,7 @@ def test_a_comparison_is_shown_as_a_table_with_sources_and_dates(page: Page) -> 
     assert gansu.startswith("甘肃") and "1万人" in gansu and "2021" in gansu
     assert heilongjiang.startswith("黑龙江") and "2022" in heilongjiang
     assert table.locator("a.cite-ref").count() >= 2
-    page.wait_for_timeout(400)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "comparison.png"), full_page=True)
+    _screenshot(page, "comparison.png", settle_ms=400)
 
 
 @pytest.mark.browser
@@ -335,9 +338,7 @@ def test_the_traditional_text_is_answered_in_simplified_and_quoted_as_written(
     mark = page.locator("#sg-sources .sg-card").first.locator("mark").inner_text()
     assert "擂鼓鎮" in mark and is_traditional(mark)
     assert "2010" in page.locator("#sg-sources .sg-card .sg-meta").first.inner_text()
-    page.wait_for_timeout(400)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "traditional.png"), full_page=True)
+    _screenshot(page, "traditional.png", settle_ms=400)
 
 
 @pytest.mark.browser
@@ -353,9 +354,7 @@ def test_the_library_filters_by_region_and_kind(page: Page) -> None:
     expect(table).not_to_contain_text("甘肃省关于加快推进社会工作发展的意见")
     regions = table.locator("[role=gridcell][data-col='4']").all_inner_texts()
     assert len(regions) == 2 and all("黑龙江" in r for r in regions), regions
-    page.wait_for_timeout(400)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "library-region.png"), full_page=True)
+    _screenshot(page, "library-region.png", settle_ms=400)
     page.locator("#sg-lib-kind input").click()
     page.get_by_role("option", name="法律", exact=True).click()
     expect(table).to_contain_text("筛选出 0 份")
@@ -437,9 +436,7 @@ def test_staff_upload_then_answer_cites_it_then_delete(
     page.locator("#sg-doc-pick input").click()
     page.get_by_role("option", name="青山市社会工作服务站管理办法", exact=False).first.click()
     page.get_by_text("88学时").first.wait_for()
-    page.wait_for_timeout(500)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "library.png"), full_page=True)
+    _screenshot(page, "library.png", settle_ms=500)
 
     page.get_by_role("tab", name="问答").click()
     _ask(page, "青山市社工站每年培训时长不少于多少学时?")
@@ -462,5 +459,4 @@ def test_staff_upload_then_answer_cites_it_then_delete(
     text = table.inner_text()
     assert "上传" in text and "uploads/青山市社工站办法.docx" in text and "127.0.0.1" in text
     assert file_sha256(upload)[:16] in text
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(SHOTS / "audit.png"), full_page=True)
+    _screenshot(page, "audit.png", settle_ms=300)
