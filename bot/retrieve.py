@@ -46,7 +46,7 @@ def retrieve(
         # several regions, which a region filter does not find, keep their place.
         share = max(2, k // max(2, len(question.provinces)))
         for name in question.provinces:
-            if name in known["province"] or name in known["city"]:
+            if name in known["region"]:
                 preferred += kb.search(
                     question.search, k=share, filters={"region": name}, mode=mode
                 )
@@ -71,7 +71,7 @@ def _named_article(kb: KnowledgeBase, question: Question, region: str | None) ->
     names best ("社区矫正法第二十五条" -> 《社区矫正法》 第二十五条); none when no title fits."""
     chunks = kb.article_chunks(question.article)
     if region:
-        chunks = [c for c in chunks if region in (c.meta.province, c.meta.city)]
+        chunks = [c for c in chunks if region in c.meta.region_names]
     asked = set(compact(without_article(question.search)))
     fit: dict[str, tuple[int, int]] = {}
     for c in chunks:

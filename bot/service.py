@@ -12,7 +12,7 @@ from ingest.kb import KnowledgeBase
 from ingest.lexical import LexicalIndex
 from ingest.pipeline import Ingestor, IngestReport
 from ingest.settings import Settings
-from ingest.store import META_FIELDS
+from ingest.store import META_FIELDS, REGIONS_KEY
 
 
 class QuestionTooLong(ValueError):
@@ -99,6 +99,7 @@ def _document(lex: LexicalIndex, doc_id: str) -> dict:
     ]
     first = lex.metas[rows[0]]
     return {k: first.get(k, "") for k in _DOC_FIELDS} | {
+        REGIONS_KEY: list(first.get(REGIONS_KEY) or []),
         "chunks": len(rows),
         "sections": list(dict.fromkeys(section for _, _, section, _ in parts)),
         "parts": parts,

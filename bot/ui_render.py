@@ -16,7 +16,9 @@ from bot.answer_types import SOURCE_FIELDS, Answer
 from bot.audit import AuditEntry
 from bot.cite import MARKER
 from ingest.meta import DocKind, doc_kind, short_section
-from ingest.schema import DocMeta
+from ingest.regions import PROVINCES
+from ingest.schema import LIST_SEP, DocMeta
+from ingest.store import REGIONS_KEY
 
 ALL_REGIONS = "全部"
 ALL_KINDS = "全部类型"
@@ -143,8 +145,10 @@ def document_text(parts: list) -> str:
 
 
 def _region(doc: dict) -> str:
-    province, city = doc.get("province") or "", doc.get("city") or ""
-    return province + (city if city and city not in province else "")
+    """A library document's region as citations show it ("浙江台州、四川资阳")."""
+    regions = LIST_SEP.join(doc.get(REGIONS_KEY) or [])
+    own = {"province": doc.get("province") or "", "city": doc.get("city") or ""}
+    return DocMeta(**own, regions=regions).region
 
 
 def _section_of(section: str, doc: dict) -> str:
@@ -228,10 +232,16 @@ def sanitize_filename(name: str) -> str:
     return f"{stem}.{suffix.lower()}" if suffix else stem
 
 
+def _region_names(doc: dict) -> list[str]:
+    """Every province and city a library document covers, its own first."""
+    return [doc.get("province") or "", doc.get("city") or "", *(doc.get(REGIONS_KEY) or [])]
+
+
 def region_choices(documents: list[dict]) -> list[str]:
-    """全部 plus every province present in the documents."""
-    provinces = sorted({d.get("province") or "" for d in documents} - {""})
-    return [ALL_REGIONS, *provinces]
+    """全部 plus every province present in the documents, or covered by one of them."""
+    named = {d.get("province") or "" for d in documents}
+    named |= {r for d in documents for r in d.get(REGIONS_KEY) or [] if r in PROVINCES}
+    return [ALL_REGIONS, *sorted(named - {""})]
 
 
 def kind_choices() -> list[str]:
@@ -251,12 +261,12 @@ def library_view(
     kind: str = ALL_KINDS,
     year: str = ALL_YEARS,
 ) -> list[dict]:
-    """The documents of one region (province or city), kind and year; newest first, undated
-    last."""
+    """The documents of one region (any province or city they cover), kind and year; newest
+    first, undated last."""
     kept = [
         d
         for d in documents
-        if region in (ALL_REGIONS, "", None, d.get("province"), d.get("city"))
+        if (region in (ALL_REGIONS, "", None) or region in _region_names(d))
         and kind in (ALL_KINDS, "", None, doc_kind(d.get("title") or "").label)
         and year in (ALL_YEARS, "", None, str(d.get("date") or "")[:4])
     ]

@@ -1,4 +1,5 @@
-"""Recognise the headings of Chinese policy texts: 第X篇, 一、, (一), 第X条, 第一, markdown #."""
+"""Recognise the headings of Chinese policy texts: 第X篇, 一、, (一), 1., 第X条, 第一, an FAQ's
+questions, markdown #."""
 
 from __future__ import annotations
 
@@ -19,22 +20,43 @@ _CN_DIGITS |= {"六": 6, "七": 7, "八": 8, "九": 9}
 CN_NUM = "[一二三四五六七八九十百零〇]+"
 
 # Levels: smaller is higher. Markdown headings take their own depth (1-6) and sit above all.
-PART, CHAPTER, SECTION, TOP_ITEM, ITEM, ARTICLE, ORDINAL = 10, 20, 25, 30, 40, 50, 60
+PART, CHAPTER, SECTION, TOP_ITEM, ITEM, NUMBERED, QUESTION, ARTICLE, ORDINAL = (
+    10,
+    20,
+    25,
+    30,
+    40,
+    45,
+    47,
+    50,
+    60,
+)
 _PATTERNS: list[tuple[int, re.Pattern[str]]] = [
     (PART, re.compile(rf"^第({CN_NUM})篇")),
     (CHAPTER, re.compile(rf"^第({CN_NUM})章")),
     (SECTION, re.compile(rf"^第({CN_NUM})节")),
     (TOP_ITEM, re.compile(rf"^({CN_NUM})、")),
     (ITEM, re.compile(rf"^{OPEN_BRACKET_CLASS}({CN_NUM}){CLOSE_BRACKET_CLASS}")),
+    # "1.制定专项规划。…", "2、…": Arabic items of a notice (not "1.5万", not a date "2021.3").
+    (NUMBERED, re.compile(r"^(\d{1,2})[.．、](?![\d.．])")),
     (ARTICLE, re.compile(rf"^第({CN_NUM})条")),
     (ORDINAL, re.compile(rf"^第({CN_NUM})" + char_class(COMMA + "、" + COLON))),
 ]
-# Inside an article of a law (第X条), numbered lines are its items, not headings of their own.
-_ITEMS_OF_ARTICLE = frozenset({TOP_ITEM, ITEM, ORDINAL})
-_MARKDOWN = re.compile(r"^(#{1,6})\s+(.+)$")
 # A heading's own text ends at the first full stop (or colon/comma for 第一, style items).
 _HEADING_END = re.compile(SENTENCE_END_CLASS)
 MAX_HEADING_CHARS = 40
+# A line longer than this is a paragraph that happens to end in a question mark, not an FAQ's
+# question (a judgment, not tuned: an FAQ's question is a line of one short sentence).
+MAX_QUESTION_CHARS = 60
+# Inside an article of a law (第X条), numbered lines are its items, not headings of their own.
+_ITEMS_OF_ARTICLE = frozenset({TOP_ITEM, ITEM, NUMBERED, QUESTION, ORDINAL})
+# The question of an FAQ pair: "问：…", "Q1：…", "问题3.…", or a whole line that is one short
+# question ("社工证多久要再登记？"); its answer ("答：…") is the body under it.
+_QUESTION_MARK = char_class("？?")
+_ASKED = re.compile(rf"^(?:问题?|Q)\s*\d{{0,3}}\s*{char_class(COLON + '.．、')}\s*\S")
+_WHOLE_QUESTION = re.compile(rf"^[^\n]{{4,{MAX_QUESTION_CHARS}}}{_QUESTION_MARK}$")
+_COMMA = re.compile(char_class(COMMA))
+_MARKDOWN = re.compile(r"^(#{1,6})\s+(.+)$")
 
 
 @dataclass(frozen=True)
@@ -61,6 +83,15 @@ def chinese_number(text: str) -> int:
     return total + current
 
 
+def _question(line: str) -> Heading | None:
+    """The question heading of an FAQ pair, or None: a marked question, or a short line that is
+    a single question and nothing else."""
+    if _ASKED.match(line) or (_WHOLE_QUESTION.match(line) and not _HEADING_END.search(line[:-1])):
+        title = line if len(line) <= MAX_HEADING_CHARS else line[:MAX_HEADING_CHARS] + "…"
+        return Heading(level=QUESTION, number=0, title=title)
+    return None
+
+
 def parse_heading(line: str) -> Heading | None:
     """The heading that `line` starts with, or None for body text."""
     line = line.strip()
@@ -68,6 +99,8 @@ def parse_heading(line: str) -> Heading | None:
     if md:
         title = re.sub(r"\s+", " ", md.group(2).strip())
         return Heading(level=len(md.group(1)), number=0, title=title)
+    if question := _question(line):
+        return question
     for level, pattern in _PATTERNS:
         m = pattern.match(line)
         if not m:
@@ -76,6 +109,8 @@ def parse_heading(line: str) -> Heading | None:
             return Heading(level=level, number=chinese_number(m.group(1)), title=m.group())
         end = _HEADING_END.search(line)
         title = line[: end.start()] if end else line
+        if level == NUMBERED and (len(title) > MAX_HEADING_CHARS or _COMMA.search(title)):
+            return None  # "1.对…，…。": an item of a list, with no short title of its own
         if level == ORDINAL:  # 第一,政策机制不断完善,…: its title ends at the next comma too
             rest = re.search(char_class(COMMA + "。"), line[m.end() :])
             title = line[: m.end() + rest.start()] if rest else line

@@ -15,7 +15,7 @@ from ingest.embed import Embedder
 from ingest.lexical import LexicalIndex
 from ingest.schema import Chunk, Evidence
 from ingest.settings import Settings
-from ingest.store import VectorStore
+from ingest.store import REGIONS_KEY, VectorStore
 
 Mode = Literal["hybrid", "dense", "lexical"]
 # Reciprocal-rank fusion: score = sum over retrievers of weight / (RRF_K + rank).
@@ -31,13 +31,13 @@ REFRESH_SECONDS = 2.0
 
 
 def _where(filters: dict[str, str] | None) -> dict | None:
-    """Chroma `where` for our filters; "region" matches a province or a city."""
+    """Chroma `where` for our filters; "region" matches any province or city a document covers."""
     clauses = []
     for key, value in (filters or {}).items():
         if not value:
             continue
         if key == "region":
-            clauses.append({"$or": [{"province": value}, {"city": value}]})
+            clauses.append({REGIONS_KEY: {"$contains": value}})
         else:
             clauses.append({key: value})
     if not clauses:
@@ -126,9 +126,9 @@ class KnowledgeBase:
         return index
 
     def known_values(self) -> dict[str, set[str]]:
-        """The provinces, cities and document numbers present in the index."""
+        """The provinces, cities, regions covered and document numbers present in the index."""
         lex = self.lexical()
-        return {key: lex.values(key) for key in ("province", "city", "doc_number")}
+        return {key: lex.values(key) for key in ("province", "city", "region", "doc_number")}
 
     def article_chunks(self, article: str) -> list[Chunk]:
         """The chunks of every law article headed `article` ("第二十五条"), in any document."""

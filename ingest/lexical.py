@@ -14,7 +14,7 @@ from ingest.bm25 import BM25
 from ingest.headings import article_of
 from ingest.normalize import normalize
 from ingest.schema import Chunk, DocMeta
-from ingest.store import chunk_from_record
+from ingest.store import REGIONS_KEY, chunk_from_record
 
 # The characters that make Chinese tokens, in tokenize()'s regex and in the index's numpy pass.
 _CJK_FIRST, _CJK_LAST = 0x3400, 0x9FFF
@@ -106,7 +106,7 @@ class LexicalIndex:
     """
 
     # Bump when the pickled attributes change: an index saved by older code is then rebuilt.
-    FORMAT = 5
+    FORMAT = 6
 
     def __init__(self, ids: list[str], texts: list[str], metas: list[dict], version: str) -> None:
         self.format = self.FORMAT
@@ -121,6 +121,13 @@ class LexicalIndex:
             for row, meta in enumerate(metas):
                 by_value.setdefault(str(meta.get(key, "")), []).append(row)
             self._rows[key] = {v: np.array(rows) for v, rows in by_value.items()}
+        # Rows by every province and city their document covers (the "region" filter).
+        by_region: dict[str, list[int]] = {}
+        for row, meta in enumerate(metas):
+            names = [meta.get("province"), meta.get("city"), *(meta.get(REGIONS_KEY) or [])]
+            for name in dict.fromkeys(n for n in names if n):
+                by_region.setdefault(str(name), []).append(row)
+        self._rows["region"] = {v: np.array(rows) for v, rows in by_region.items()}
         self._by_doc = {
             doc: sorted(rows, key=lambda row: int(metas[row]["start"]))
             for doc, rows in self._rows["doc_id"].items()
@@ -154,18 +161,17 @@ class LexicalIndex:
         return set(self._rows[key]) - {""}
 
     def allowed(self, filters: dict[str, str]) -> np.ndarray:
-        """A row mask for filters like {"region": "甘肃"} (province or city) or {"doc_id": …}."""
+        """A row mask for filters like {"region": "甘肃"} (any province or city a document
+        covers) or {"doc_id": …}."""
         mask = np.ones(len(self.ids), dtype=bool)
         empty = np.array([], dtype=int)
         for key, value in filters.items():
             if not value:
                 continue
-            keys = ("province", "city") if key == "region" else (key,)
-            if any(k not in self._rows for k in keys):
-                raise ValueError(f"cannot filter on {key!r}; known: {FILTER_KEYS}")
+            if key not in self._rows:
+                raise ValueError(f"cannot filter on {key!r}; known: {sorted(self._rows)}")
             hit = np.zeros(len(self.ids), dtype=bool)
-            for k in keys:
-                hit[self._rows[k].get(value, empty)] = True
+            hit[self._rows[key].get(value, empty)] = True
             mask &= hit
         return mask
 

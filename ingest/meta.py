@@ -19,8 +19,8 @@ from ingest.headings import (
     parse_heading,
 )
 from ingest.punct import CJK, CLOSE_BRACKET_CLASS, OPEN_BRACKET_CLASS
-from ingest.regions import city_of, find_region, short_province
-from ingest.schema import REPEALS_SEP, DocMeta
+from ingest.regions import city_of, covered_regions, find_region, short_province
+from ingest.schema import LIST_SEP, DocMeta
 
 MANIFEST_NAME = "manifest.toml"
 NATIONAL = "全国"
@@ -111,7 +111,8 @@ def extract_meta(
         province=province,
         city=city,
         date=date,
-        repeals=REPEALS_SEP.join(repealed_in(article.paragraphs)),
+        repeals=LIST_SEP.join(repealed_in(article.paragraphs)),
+        regions=LIST_SEP.join(covered_regions(article.paragraphs, province, city)),
     )
 
 
@@ -133,7 +134,7 @@ def repealed_in(paragraphs: list[str]) -> list[str]:
 def repealed_names(meta: DocMeta) -> list[tuple[str, str]]:
     """(title, document number) of each document `meta` repeals; the number may be ""."""
     out = []
-    for item in filter(None, meta.repeals.split(REPEALS_SEP)):
+    for item in filter(None, meta.repeals.split(LIST_SEP)):
         title, _, rest = item.removeprefix("《").partition("》")
         out.append((title, rest.strip("（）()")))
     return out

@@ -30,7 +30,7 @@ Status = Literal["indexed", "skipped", "removed", "failed", "duplicate"]
 
 # Bump when cleaning, splitting or metadata extraction changes what a file turns into: every
 # file is then processed again on the next ingest (the vector cache keeps that cheap).
-PIPELINE_VERSION = "2026-12-02.1"
+PIPELINE_VERSION = "2026-12-02.2"
 
 
 def file_key(data: bytes, settings: Settings) -> str:

@@ -5,12 +5,18 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ingest.gazetteer import places_in
+from ingest.gazetteer import Place, places_in
+from ingest.headings import parse_heading
 from ingest.normalize import normalize
 
 # A place named once or twice in passing ("香港" as a comparison) does not make a text about
 # it; set by reading the seed articles, whose own places are named far more often.
 MIN_MENTIONS = 3
+# A text is about one province only when it names that one at least this many times as often as
+# any other; a text naming several about equally (a question-and-answer page on three provinces)
+# covers them all and is about none alone. A judgment, checked on the seeds and the real
+# documents: their own province is named 3 to 26 times as often as the next.
+DOMINANCE = 2
 
 # Short name -> full name of the 34 provincial-level divisions.
 PROVINCES: dict[str, str] = {
@@ -55,10 +61,33 @@ def find_region(title: str, text: str) -> tuple[str, str]:
     return province, "" if city == province else city
 
 
+def covered_regions(paragraphs: list[str], province: str, city: str) -> list[str]:
+    """Every province and city a document covers, its own first: the places named at least
+    MIN_MENTIONS times, and any place named in a heading (an FAQ's "甘肃：…" section), each
+    province with its most named city."""
+    found = [p for _, p in places_in(normalize("\n".join(paragraphs)), bare_cities=False)]
+    headed: set[Place] = set()
+    for paragraph in paragraphs:
+        if heading := parse_heading(paragraph):
+            headed |= {p for _, p in places_in(normalize(heading.title), bare_cities=False)}
+    names = [province, city]
+    counts = Counter(p.province for p in found)
+    for name, n in counts.items():  # in the order the text names them
+        if n < MIN_MENTIONS and name not in {p.province for p in headed}:
+            continue
+        names.append(name)
+        cities = Counter(p.city for p in found if p.province == name and p.city)
+        names += [c for c, m in cities.most_common() if m >= MIN_MENTIONS][:1]
+        names += sorted(p.city for p in headed if p.province == name and p.city)
+    return [n for n in dict.fromkeys(names) if n]
+
+
 def _most_common(names: list[str]) -> str:
-    """The most frequent name when it is mentioned at least MIN_MENTIONS times, else ""."""
-    counts = Counter(names).most_common(1)
-    return counts[0][0] if counts and counts[0][1] >= MIN_MENTIONS else ""
+    """The most frequent name when it is mentioned at least MIN_MENTIONS times and DOMINANCE
+    times as often as the next, else ""."""
+    counts = [*Counter(names).most_common(2), ("", 0), ("", 0)]
+    (top, n), (_, runner_up) = counts[0], counts[1]
+    return top if n >= MIN_MENTIONS and n >= DOMINANCE * runner_up else ""
 
 
 def provinces_in(text: str) -> list[str]:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-REPEALS_SEP = "；"
+from ingest.regions import PROVINCES
+
+# Joins the items of a list-valued metadata field (repeals, regions) into one string.
+LIST_SEP = "；"
 
 
 @dataclass(frozen=True)
@@ -18,13 +21,36 @@ class DocMeta:
     city: str = ""
     date: str = ""
     # Documents this one repeals or replaces, as its text names them: "《广州市募捐条例》",
-    # "《社区矫正实施办法》（司发通〔2012〕12号）"; several are joined by REPEALS_SEP.
+    # "《社区矫正实施办法》（司发通〔2012〕12号）"; several are joined by LIST_SEP.
     repeals: str = ""
+    # Every province and city the document covers, its own first, joined by LIST_SEP:
+    # "浙江；台州；四川；资阳" for a report on 台州 with a part on 资阳; "" when none is known.
+    regions: str = ""
 
     @property
     def region(self) -> str:
-        """Province and city as one display string, e.g. "河北省唐山市"."""
-        return self.province + (self.city if self.city not in self.province else "")
+        """Province and city as one display string ("河北唐山"), then the other places the
+        document covers, each city after its province, joined by 、 ("浙江台州、四川资阳")."""
+        groups = [[self.province, "" if self.city in self.province else self.city]]
+        for name in self.other_regions:
+            if name in PROVINCES:
+                groups.append([name, ""])
+            elif groups[-1][0] in PROVINCES and not groups[-1][1]:
+                groups[-1][1] = name  # the city of the province just named
+            else:
+                groups.append(["", name])
+        return "、".join(p + c for p, c in groups if p + c)
+
+    @property
+    def region_names(self) -> list[str]:
+        """Every province and city the document covers (its own included)."""
+        names = [self.province, self.city, *self.regions.split(LIST_SEP)]
+        return [n for n in dict.fromkeys(names) if n]
+
+    @property
+    def other_regions(self) -> list[str]:
+        """The places covered beyond the document's own province and city."""
+        return [n for n in self.region_names if n not in (self.province, self.city)]
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,14 @@ from langchain_chroma import Chroma
 
 from ingest.embed import Embedder
 from ingest.offline import go_offline
-from ingest.schema import Chunk, DocMeta
+from ingest.schema import LIST_SEP, Chunk, DocMeta
 from ingest.settings import Settings
 
 # Document metadata stored with each chunk.
 META_FIELDS = ("title", "issuer", "doc_number", "province", "city", "date", "repeals")
+# Stored as a list (Chroma filters it with $contains; an empty list is not allowed, so a document
+# covering no known place has no such key).
+REGIONS_KEY = "regions"
 VERSION_KEY = "shegong_version"
 EMBEDDER_KEY = "shegong_embedder"  # which model (and backend) made the stored vectors
 PAGE = 2000
@@ -28,6 +31,8 @@ READ_PAGE = 10_000
 def chunk_metadata(chunk: Chunk, file_hash: str, n_chunks: int) -> dict:
     """What Chroma stores beside a chunk's text: enough to rebuild the chunk and its file state."""
     meta = {name: getattr(chunk.meta, name) for name in META_FIELDS}
+    if regions := chunk.meta.region_names:
+        meta[REGIONS_KEY] = regions
     return meta | {
         "doc_id": chunk.doc_id,
         "source": chunk.source,
@@ -51,7 +56,10 @@ def chunk_from_record(chunk_id: str, text: str, meta: dict) -> Chunk:
         section=meta["section"],
         start=int(meta["start"]),
         end=int(meta["end"]),
-        meta=DocMeta(**{name: str(meta.get(name, "")) for name in META_FIELDS}),
+        meta=DocMeta(
+            **{name: str(meta.get(name, "")) for name in META_FIELDS},
+            regions=LIST_SEP.join(meta.get(REGIONS_KEY) or []),
+        ),
     )
 
 

@@ -73,6 +73,12 @@ def test_region_filter_restricts_results(seed_kb, mode):
     # A city matches too: only the 唐山 report is about 唐山.
     tangshan = seed_kb.search(question, k=10, filters={"region": "唐山"}, mode=mode)
     assert tangshan and {h.chunk.doc_id for h in tangshan} == {f"{TANGSHAN}#3"}
+    # A document covering a second region is found under it too: 台州's report has a part on
+    # 资阳 (四川), named five times.
+    ziyang = seed_kb.search(question, k=10, filters={"region": "资阳"}, mode=mode)
+    assert ziyang and {h.chunk.doc_id for h in ziyang} == {f"{SEED_002}#3"}
+    sichuan = {h.chunk.doc_id for h in seed_kb.search(question, k=30, filters={"region": "四川"})}
+    assert f"{SEED_002}#3" in sichuan and f"{SEED_002}#1" in sichuan
     # A region nobody wrote about gives nothing rather than other regions.
     assert seed_kb.search(question, k=10, filters={"region": "西藏"}, mode=mode) == []
 
@@ -178,7 +184,7 @@ class _NearestSpy:
     ("oversample", "max_ids", "path"),
     [(5, 20_000, ["none"]), (1, 20_000, ["none", "ids"]), (1, 0, ["none", "where"])],
 )
-@pytest.mark.parametrize("region", ["甘肃", "唐山"])
+@pytest.mark.parametrize("region", ["甘肃", "唐山", "资阳"])
 def test_filtered_dense_search_equals_chromas_filtered_query(
     seed_kb, monkeypatch, oversample, max_ids, path, region
 ):
