@@ -15,7 +15,9 @@ from bot.sentences import (
     is_enumeration,
     score_sentence,
     split_sentences,
+    states_asked_money,
     states_asked_unit,
+    states_only_a_target,
 )
 from bot.versions import Repeal, same_lineage, year_of
 from bot.wordlists import roles
@@ -73,6 +75,7 @@ class Unsupported(Enum):
     ROLE = "资料说的是另一种身份"
     DOCUMENT = "资料中没有问题所问的文件"
     QUANTITY = "资料没有给出问题所问的数量"
+    TARGET = "资料给出的是今后的目标，不是现在的情况"
 
 
 def unsupported(best: Sentence, q: Question, min_coverage: float) -> Unsupported | None:
@@ -96,8 +99,12 @@ def unsupported(best: Sentence, q: Question, min_coverage: float) -> Unsupported
         return Unsupported.DOCUMENT
     if q.qtype is QType.NUMBER and not has_number(best.text):
         return Unsupported.QUANTITY
-    if q.qtype in (QType.NUMBER, QType.COMPARISON) and not states_asked_unit(q.search, best.text):
+    if q.qtype in (QType.NUMBER, QType.COMPARISON) and not (
+        states_asked_unit(q.search, best.text) and states_asked_money(q.search, best.text)
+    ):
         return Unsupported.QUANTITY
+    if q.qtype is QType.NUMBER and states_only_a_target(q.search, best.text):
+        return Unsupported.TARGET
     return None
 
 

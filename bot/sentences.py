@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.question import QType, Question
-from bot.wordlists import asked_units, measure_words, synonyms
+from bot.wordlists import asked_units, measure_words, money_kinds, synonyms, tense
 from ingest.headings import parse_heading
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
@@ -102,22 +102,49 @@ def states_asked_unit(question: str, text: str) -> bool:
         answers = measure_words().get(asked.group(1), ())
         unit = "|".join(map(re.escape, answers))
         text = normalize(text)
+        number = rf"\d+(?:\.\d+)?\s*(?:万|亿)?(?:{unit})"
         # What is counted must be what the sentence counts: the head of the phrase (Chinese
-        # noun phrases end in their head: 乡镇社工站 -> 工站, 服务机构 -> 机构) must be there.
+        # noun phrases end in their head: 乡镇社工站 -> 工站, 服务机构 -> 机构) stands next to
+        # the number, before or after it within one clause ("101个乡镇(街道)社工站",
+        # "持证社工达到1万人"), not anywhere in the sentence.
         counted = asked.group(2)
-        if len(counted) >= 2 and counted[-2:] not in text:
-            return False
-        return bool(re.search(rf"\d+(?:\.\d+)?\s*(?:万|亿)?(?:{unit})", text))
+        if len(counted) >= 2:
+            head = re.escape(counted[-2:])
+            near = rf"{number}{_SAME_CLAUSE}{head}|{head}{_SAME_CLAUSE}{number}"
+            return bool(re.search(near, text))
+        return bool(re.search(number, text))
     for unit in asked_units():
         if unit.asks.search(question):
             return unit.states is None or bool(unit.states.search(normalize(text)))
     return True
 
 
-# "多少个社区社工站": the measure word and the thing counted (up to the next particle).
+# "多少个社区社工站": the measure word and the thing counted (up to the next particle or
+# conjunction: "多少名孤儿和困境儿童" counts 孤儿 first).
 _COUNT_ASKED = re.compile(
-    r"(?:多少|几)(个|家|名|位|人|项|次|所|支)(?!月|工作日|小时)([\u4e00-\u9fff]{0,6}?)(?=[的了吗呢?？,，。]|$)"
+    r"(?:多少|几)(个|家|名|位|人|项|次|所|支)(?!月|工作日|小时)"
+    r"([\u4e00-\u9fff]{0,6}?)(?=[的了吗呢和与及或、?？,，。]|$)"
 )
+# Up to this many characters of one clause between a number and what it counts.
+_SAME_CLAUSE = r"[^，,。；;：:]{0,12}?"
+
+
+def states_asked_money(question: str, text: str) -> bool:
+    """Whether a sentence speaks of the kind of money asked about (pay, a subsidy, funds, a
+    fine …; bot/data/words.toml [money_kinds]): a wage is not answered by an investment."""
+    question, text = normalize(question), normalize(text)
+    asked = [words for words in money_kinds() if any(w in question for w in words)]
+    return not asked or any(w in text for words in asked for w in words)
+
+
+def states_only_a_target(question: str, text: str) -> bool:
+    """Whether a question asks how things stand now and the sentence gives only a goal for
+    later ("力争到2025年…"), with no figure already reached."""
+    t = tense()
+    question, text = normalize(question), normalize(text)
+    return bool(t.now.search(question) and t.target.search(text) and not t.achieved.search(text))
+
+
 _BRACKETED = re.compile(rf"{OPEN_BRACKET_CLASS}[^()（）]*{CLOSE_BRACKET_CLASS}")
 
 

@@ -61,3 +61,25 @@ def asked_units() -> tuple[AskedUnit, ...]:
 def measure_words() -> dict[str, tuple[str, ...]]:
     """Measure word a count is asked with -> the measure words that answer it."""
     return {k: tuple(v) for k, v in _data()["measure_words"].items()}
+
+
+@cache
+def money_kinds() -> tuple[tuple[str, ...], ...]:
+    """Groups of words for one kind of money (pay, subsidy, funds, …)."""
+    return tuple(tuple(words) for words in _data()["money_kinds"].values())
+
+
+@dataclass(frozen=True)
+class Tense:
+    """How a question asks about the present, and how a sentence states a goal or a fact."""
+
+    now: re.Pattern[str]
+    target: re.Pattern[str]
+    achieved: re.Pattern[str]
+
+
+@cache
+def tense() -> Tense:
+    """The present-tense question words and the target / achieved sentence markers."""
+    t = _data()["tense"]
+    return Tense(re.compile(t["now"]), re.compile(t["target"]), re.compile(t["achieved"]))

@@ -7,7 +7,7 @@ import pytest
 
 from bot.extractive import names_a_neighbour_role, names_document
 from bot.question import analyse, document_named, place_variants
-from bot.sentences import states_asked_unit
+from bot.sentences import states_asked_money, states_asked_unit, states_only_a_target
 from ingest.schema import Chunk, DocMeta
 
 
@@ -76,10 +76,53 @@ def test_evidence_about_a_neighbouring_role_is_a_near_miss(asked, text, neighbou
         ("黑龙江已经建了多少个乡镇（街道）社工站？", "全省已建立社工站164个", True),
         ("北京建成多少个社区社工站?", "北京市已有920家社会工作服务机构", False),
         ("江苏建成多少个乡镇(街道)社工站?", "重点围绕以下5个方面开展示范点建设", False),
+        # A calendar date is no length of time; a length right after 每年 still is.
+        ("居委会成员每届任期几年?", "2017年4月20日上海市人大常委会通过", False),
+        ("志愿者每年至少要服务多少个小时?", "每年3月5日为本市志愿者日", False),
+        ("多长时间内作出决定?", "本条例自2021年9月1日起施行", False),
+        ("社工证多久要再登记?", "每3年进行再登记", True),
+        ("不计入家庭收入最长多久?", "期限不少于六个月、最长不超过十二个月", True),
+        ("评估意见要在多少个工作日内提交?", "应当在五个工作日内提交", True),
+        # What is counted stands next to its number, not elsewhere in the sentence.
+        ("建成了多少个乡镇(街道)社工站?", "已建成101个乡镇(街道)社工站", True),
+        ("持证社工有多少人?", "力争持证社工达到1万人", True),
+        ("建成了多少个社工站?", "根据社工站建设实际,重点围绕以下五个方面开展", False),
+        ("共有多少名孤儿和困境儿童?", "孤儿每人每月不低于1000元", False),
     ],
 )
 def test_the_kind_of_quantity_asked_must_be_stated(question, sentence, states) -> None:
     assert states_asked_unit(analyse(question).search, sentence) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "states"),
+    [
+        ("驻站社工每月工资多少?", "已投入1488万元建设乡镇(街道)社会工作服务站", False),
+        ("中央财政对每个社工站补助多少钱?", "已投入1488万元建设社工站", False),
+        ("山东投入了多少财政资金?", "接收社会捐赠款物价值3000万元", False),
+        ("社工证补贴有多少?", "新增证书补贴,从200至600元不等", True),
+        ("社工的薪酬是多少?", "月工资能涨将近400元", True),
+        ("慈善活动支出有什么比例要求?", "年度管理费用不得超过当年总支出的百分之十", True),
+    ],
+)
+def test_the_kind_of_money_asked_must_be_the_kind_stated(question, sentence, states) -> None:
+    assert states_asked_money(analyse(question).search, sentence) is states
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "only_target"),
+    [
+        (
+            "甘肃现在一共有多少家社会工作服务机构?",
+            "到2025年,力争社会工作服务机构达到380家以上",
+            True,
+        ),
+        ("目前已经建了多少个社工站?", "截至2023年底已建成101个,力争到2025年全覆盖", False),
+        ("到2025年要建多少家机构?", "到2025年,力争社会工作服务机构达到380家以上", False),
+    ],
+)
+def test_a_goal_is_no_answer_to_how_things_stand_now(question, sentence, only_target) -> None:
+    assert states_only_a_target(analyse(question).search, sentence) is only_target
 
 
 @pytest.mark.parametrize(
