@@ -15,9 +15,10 @@ from bot.condense import bounded, condense_by_rules, depends_on_history
 from bot.extractive import Extract, extract
 from bot.grounding import Checked, check_sentence, sentences
 from bot.llm import LLMAnswerer, LLMError, Shown, question_clauses
-from bot.question import Question, analyse
+from bot.question import QType, Question, analyse
 from bot.retrieve import retrieve
 from bot.versions import Repeal, repeal_map
+from ingest.headings import article_of
 from ingest.kb import KnowledgeBase
 from ingest.normalize import is_traditional, to_simplified
 from ingest.punct import COLON
@@ -87,18 +88,25 @@ class AnswerChain(Runnable[dict, Answer]):
             input.get("region") or None,
             mode=self.settings.retrieval_mode,
         )
-        follow = self._list_continuations(evidence)
+        follow = self._list_continuations(evidence, question)
         timings = {"retrieve": _ms(t)}
         return _Turn(asked, question, evidence, follow, started, timings, warnings)
 
-    def _list_continuations(self, evidence: list[Evidence]) -> list[Evidence]:
-        """The chunks that continue a list a top chunk opens ("以下五个方面:" + 第一…)."""
+    def _list_continuations(self, evidence: list[Evidence], question: Question) -> list[Evidence]:
+        """The chunks that continue a list a top chunk opens ("以下五个方面:" + 第一…), and for a
+        list question the other items of a list whose items are sections of their own."""
         extra: list[Evidence] = []
         have: set[str] = set()
         for e in evidence[:LIST_SOURCES]:
-            if not e.chunk.text.rstrip().endswith(tuple(COLON)):
+            if e.chunk.text.rstrip().endswith(tuple(COLON)):
+                chunks = self.kb.following(e.chunk, LIST_CONTINUATION)
+            elif question.qtype is QType.LIST and not article_of(e.chunk.section):
+                retrieved = {r.chunk.chunk_id for r in evidence}
+                siblings = self.kb.siblings(e.chunk, LIST_CONTINUATION)
+                chunks = [c for c in siblings if c.chunk_id not in retrieved]
+            else:
                 continue
-            for chunk in self.kb.following(e.chunk, LIST_CONTINUATION):
+            for chunk in chunks:
                 if chunk.chunk_id not in have:
                     have.add(chunk.chunk_id)
                     rank = len(evidence) + len(extra) + 1

@@ -163,6 +163,8 @@ def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]
     list, or one more strong fact."""
     if is_law_article(best.evidence.chunk):
         return _article_sentences(best, pool, MAX_ANSWER_CHARS)
+    if q.qtype is QType.LIST and (items := _section_items(best, pool)):
+        return _within(items, MAX_ANSWER_CHARS)
     chosen = [best]
     # What follows the best sentence in its document: the rest of its chunk, then the chunks
     # after it (a list opened by "…以下五个方面:" goes on in the next sections).
@@ -191,14 +193,42 @@ def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]
             if q.qtype is not QType.REQUIREMENT and not is_enumeration(s.text):
                 break
             chosen.append(s)
+    return _within(chosen, MAX_ANSWER_CHARS)
+
+
+def _within(sentences: list[Sentence], limit: int) -> list[Sentence]:
+    """The first sentences, as far as `limit` characters reach (at least one)."""
     total = 0
     kept = []
-    for s in chosen:
+    for s in sentences:
         total += len(s.text)
-        if kept and total > MAX_ANSWER_CHARS:
+        if kept and total > limit:
             break
         kept.append(s)
     return kept
+
+
+def _opens_item(s: Sentence) -> bool:
+    """Whether a sentence opens a list item that is a section of its own: its chunk's heading
+    path ends in the item's heading ("… > （四）提供戒毒康复服务")."""
+    last = s.evidence.chunk.section.rpartition(" > ")[2].rstrip("…")
+    return is_enumeration(s.text) and bool(last) and s.text.startswith(last)
+
+
+def _section_items(best: Sentence, pool: list[Sentence]) -> list[Sentence]:
+    """When the best sentence opens a list item that is a section of its own, the opening
+    sentences of all the items under the same heading, in order ((四)…(七) under "二、…职责
+    任务"); none when there are fewer than two."""
+    if not _opens_item(best):
+        return []
+    parent = best.evidence.chunk.section.rpartition(" > ")[0]
+    items: dict[str, Sentence] = {}
+    for s in sorted(pool, key=lambda s: (s.evidence.chunk.start, s.index)):
+        chunk = s.evidence.chunk
+        same_list = chunk.doc_id == best.evidence.chunk.doc_id
+        if same_list and _opens_item(s) and chunk.section.rpartition(" > ")[0] == parent:
+            items.setdefault(chunk.section, s)
+    return list(items.values())[:MAX_LIST_SENTENCES] if len(items) >= 2 else []
 
 
 def _best(pool: list[Sentence], q: Question) -> Sentence | None:

@@ -140,6 +140,21 @@ class KnowledgeBase:
         lex = self.lexical()
         return [lex.chunk(row) for row in lex.following(chunk.doc_id, chunk.end - 1, n)]
 
+    def siblings(self, chunk: Chunk, n: int) -> list[Chunk]:
+        """Up to n chunks of `chunk`'s document, in order, under the same parent heading as it
+        ("… > 二、职责任务 > （四）…" and "… > 二、职责任务 > （五）…"): the other items of a list
+        whose items are sections of their own. None when the chunk has no parent heading."""
+        parent, sep, _ = chunk.section.rpartition(" > ")
+        if not sep or " > " not in parent:
+            return []
+        lex = self.lexical()
+        rows = lex.doc_rows(chunk.doc_id)
+        return [
+            lex.chunk(row)
+            for row in rows
+            if str(lex.metas[row]["section"]).rpartition(" > ")[0] == parent
+        ][:n]
+
     def search(
         self, query: str, k: int = 8, filters: dict[str, str] | None = None, mode: Mode = "hybrid"
     ) -> list[Evidence]:
