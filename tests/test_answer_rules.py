@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.extractive import names_a_neighbour_role, names_document
-from bot.question import analyse, document_named, place_variants
+from bot.question import QType, analyse, document_named, place_variants
 from bot.sentences import states_asked_money, states_asked_unit, states_only_a_target
 from ingest.schema import Chunk, DocMeta
 
@@ -80,6 +80,7 @@ def test_evidence_about_a_neighbouring_role_is_a_near_miss(asked, text, neighbou
         ("居委会成员每届任期几年?", "2017年4月20日上海市人大常委会通过", False),
         ("志愿者每年至少要服务多少个小时?", "每年3月5日为本市志愿者日", False),
         ("多长时间内作出决定?", "本条例自2021年9月1日起施行", False),
+        ("北京的文身店能给十几岁的孩子文身吗?", "不得向未成年人提供文身服务", True),
         ("社工证多久要再登记?", "每3年进行再登记", True),
         ("不计入家庭收入最长多久?", "期限不少于六个月、最长不超过十二个月", True),
         ("评估意见要在多少个工作日内提交?", "应当在五个工作日内提交", True),
@@ -167,3 +168,20 @@ def test_the_term_a_definition_question_asks_about(question: str, subject: str) 
 )
 def test_national_rules_are_a_side_of_a_comparison_with_a_region(question, sides) -> None:
     assert analyse(question).provinces == sides
+
+
+@pytest.mark.parametrize(
+    ("question", "qtype"),
+    [
+        ("社区矫正对象被用上电子定位装置，一次最长能用多久？", QType.NUMBER),
+        ("申请后几天内要作出决定？", QType.NUMBER),
+        ("多大岁数可以优先就医？", QType.NUMBER),
+        ("一年至少开几次会？", QType.NUMBER),
+        # A vague quantity asks for none.
+        ("北京的文身店能给十几岁的孩子文身吗？", QType.GENERAL),
+        ("特困人员供养包括哪些内容？", QType.LIST),
+        ("禁毒社会工作是一种什么样的工作？", QType.DEFINITION),
+    ],
+)
+def test_the_kind_of_question(question: str, qtype: QType) -> None:
+    assert analyse(question).qtype is qtype
