@@ -21,7 +21,8 @@ class Layout(Enum):
 
     PLAIN = "plain"
     VERSIONS = "versions"
-    COMPARISON = "comparison"
+    COMPARISON = "comparison"  # regions side by side
+    TOPICS = "topics"  # two things asked about side by side ("A和B分别…")
 
 
 @dataclass(frozen=True)

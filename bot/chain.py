@@ -9,14 +9,15 @@ from typing import Any
 
 from langchain_core.runnables import Runnable, RunnableConfig
 
-from bot.answer_types import Answer, Citation
+from bot.answer_types import Answer, Citation, Layout
 from bot.cite import check_llm_citations, compose, without_invalid_markers
 from bot.condense import bounded, condense_by_rules, depends_on_history
 from bot.extractive import Extract, extract
 from bot.grounding import Checked, check_sentence, sentences
 from bot.llm import LLMAnswerer, LLMError, Shown, question_clauses
-from bot.question import QType, Question, analyse
+from bot.question import QType, Question, analyse, topic_sides
 from bot.retrieve import retrieve
+from bot.sentences import Sentence
 from bot.versions import Repeal, repeal_map
 from ingest.headings import article_of
 from ingest.kb import KnowledgeBase
@@ -139,6 +140,9 @@ class AnswerChain(Runnable[dict, Answer]):
             turn.continuations,
             self.repeals(),
         )
+        sides = topic_sides(turn.question.text)
+        if sides and found.layout is not Layout.COMPARISON:
+            found = self._compare_topics(turn, sides, input.get("region") or None) or found
         if self.llm and not found.refused:  # the evidence gate: no support, no LLM call
             answer = yield from self._stream_llm(turn, found)
             if answer is not None:
@@ -147,6 +151,32 @@ class AnswerChain(Runnable[dict, Answer]):
         answer = self._extractive(found, turn)
         yield answer.answer
         yield self._finish(answer, turn, t)
+
+    def _compare_topics(
+        self, turn: _Turn, sides: list[tuple[str, str]], region: str | None
+    ) -> Extract | None:
+        """Each side of "A和B分别…" answered from its own evidence, side by side; a side the
+        documents are silent about is named as such. None when neither side is answered."""
+        parts: list[tuple[str, list[Sentence]]] = []
+        for side, own_question in sides:
+            question = analyse(own_question)
+            evidence = retrieve(
+                self.kb, question, self.settings.top_k, region, self.settings.retrieval_mode
+            )
+            follow = self._list_continuations(evidence, question)
+            found = extract(
+                question, evidence, self.settings.min_focus_coverage, follow, self.repeals()
+            )
+            parts.append((side, [] if found.refused else found.parts[0][1]))
+            # The side's chunks join the answer's evidence after those already there.
+            have = {e.chunk.chunk_id for e in turn.evidence + turn.continuations}
+            for e in [e for e in evidence + follow if e.chunk.chunk_id not in have]:
+                have.add(e.chunk.chunk_id)
+                rank = len(turn.evidence) + 1
+                turn.evidence.append(Evidence(e.chunk, e.score, rank, e.dense_rank, e.lexical_rank))
+        if not any(sentences for _, sentences in parts):
+            return None
+        return Extract(parts, refused=False, related=[], layout=Layout.TOPICS)
 
     def _finish(self, answer: Answer, turn: _Turn, t: float) -> Answer:
         answer.timings_ms = turn.timings | {"answer": _ms(t), "total": _ms(turn.started)}

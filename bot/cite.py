@@ -22,6 +22,7 @@ MIN_SUPPORT = 0.3
 NOT_FOUND = "资料中没有找到相关内容。"
 SILENT = "资料未提及"
 TABLE_HEAD = ("地区", "规定或数据", "来源")
+TOPIC_TABLE_HEAD = ("所问", "规定或数据", "来源")
 
 
 def citation(n: int, evidence: Evidence, quote: str) -> Citation:
@@ -53,8 +54,9 @@ def compose(
             markers.append(f"[{len(citations)}]")
         return markers
 
-    if layout is Layout.COMPARISON:
-        rows = [_row(TABLE_HEAD), _row(("---",) * len(TABLE_HEAD))]
+    if layout in (Layout.COMPARISON, Layout.TOPICS):
+        head = TABLE_HEAD if layout is Layout.COMPARISON else TOPIC_TABLE_HEAD
+        rows = [_row(head), _row(("---",) * len(head))]
         for heading, sentences in parts:
             markers = cite(sentences)
             if not sentences:

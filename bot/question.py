@@ -217,3 +217,24 @@ def place_variants(place: str) -> list[str]:
     parts = [p for p in rjieba.cut(place) if len(p) >= 2] or [place]
     short = [p[:-1] for p in [place, *parts] if p.endswith(_PLACE_SUFFIXES) and len(p) >= 3]
     return list(dict.fromkeys([place, *parts, *short]))
+
+
+# "A和B(的…)分别…": two things asked about side by side, each answered on its own. A starts
+# after the last clause break before 和/与 (or at the start); B ends at 的, a clause break or 分别.
+_SIDES = re.compile(
+    r"^(?P<pre>(?:.*[，,：:])?)(?P<a>[^，,：:。？?]{2,24}?)(?:和|与|以及|跟)"
+    r"(?P<b>[^，,：:。？?的]{2,24})(?P<rest>(?:的|[，,])?[^。？?]*?(?:分别|各(?=自|有|是))[^。？?]*)"
+    r"[。？?]?$"
+)
+_EACH = re.compile(r"分别|各自|各(?=有|是)")
+
+
+def topic_sides(text: str) -> list[tuple[str, str]]:
+    """(side, its own question) for each side of "A和B…分别…" ("新设慈善组织和登记民办非企业
+    单位，民政部门分别要在多长时间内作出决定" -> 新设慈善组织 / 登记民办非企业单位, each with
+    the rest of the question); [] when the question compares no two things that way."""
+    m = _SIDES.match(text.strip())
+    if not m:
+        return []
+    rest = _EACH.sub("", m.group("rest"), count=1)
+    return [(side, f"{m.group('pre')}{side}{rest}？") for side in (m.group("a"), m.group("b"))]
