@@ -18,6 +18,7 @@ from bot.sentences import (
     states_asked_money,
     states_asked_unit,
     states_only_a_target,
+    states_the_asked_change,
 )
 from bot.versions import Repeal, same_lineage, year_of
 from bot.wordlists import roles
@@ -102,6 +103,8 @@ def unsupported(best: Sentence, q: Question, min_coverage: float) -> Unsupported
     if q.qtype in (QType.NUMBER, QType.COMPARISON) and not (
         states_asked_unit(q.search, best.text) and states_asked_money(q.search, best.text)
     ):
+        return Unsupported.QUANTITY
+    if q.qtype is QType.NUMBER and not states_the_asked_change(q.search, best.text):
         return Unsupported.QUANTITY
     if q.qtype is QType.NUMBER and states_only_a_target(q.search, best.text):
         return Unsupported.TARGET

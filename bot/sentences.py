@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.question import QType, Question
-from bot.wordlists import asked_units, measure_words, money_kinds, synonyms, tense
+from bot.wordlists import asked_units, change, measure_words, money_kinds, synonyms, tense
 from ingest.headings import parse_heading
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
@@ -135,6 +135,16 @@ def states_asked_money(question: str, text: str) -> bool:
     question, text = normalize(question), normalize(text)
     asked = [words for words in money_kinds() if any(w in question for w in words)]
     return not asked or any(w in text for words in asked for w in words)
+
+
+def states_the_asked_change(question: str, text: str) -> bool:
+    """Whether a sentence gives a change when one is asked ("涨多少" needs "涨…元") and a level
+    when a level is asked ("基本工资多少" is not answered by "能涨将近400元" alone)."""
+    c = change()
+    question, text = normalize(question), normalize(text)
+    if c.asks.search(question):
+        return bool(c.states.search(text))
+    return not c.amount.search(text) or has_number(c.amount.sub("", text))
 
 
 def states_only_a_target(question: str, text: str) -> bool:

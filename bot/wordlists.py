@@ -83,3 +83,19 @@ def tense() -> Tense:
     """The present-tense question words and the target / achieved sentence markers."""
     t = _data()["tense"]
     return Tense(re.compile(t["now"]), re.compile(t["target"]), re.compile(t["achieved"]))
+
+
+@dataclass(frozen=True)
+class Change:
+    """How a question asks for a change, and how a sentence states an amount of change."""
+
+    asks: re.Pattern[str]
+    states: re.Pattern[str]
+    amount: re.Pattern[str]
+
+
+@cache
+def change() -> Change:
+    """The change-asking words, the change words of a sentence and the change-amount pattern."""
+    c = _data()["change"]
+    return Change(re.compile(c["asks"]), re.compile(c["states"]), re.compile(c["amount"]))

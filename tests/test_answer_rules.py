@@ -7,7 +7,12 @@ import pytest
 
 from bot.extractive import names_a_neighbour_role, names_document
 from bot.question import QType, analyse, document_named, place_variants
-from bot.sentences import states_asked_money, states_asked_unit, states_only_a_target
+from bot.sentences import (
+    states_asked_money,
+    states_asked_unit,
+    states_only_a_target,
+    states_the_asked_change,
+)
 from ingest.schema import Chunk, DocMeta
 
 
@@ -185,3 +190,19 @@ def test_national_rules_are_a_side_of_a_comparison_with_a_region(question, sides
 )
 def test_the_kind_of_question(question: str, qtype: QType) -> None:
     assert analyse(question).qtype is qtype
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "states"),
+    [
+        ("唐山工会社工每月工资能涨多少？", "每月工资不仅能涨将近400元", True),
+        ("唐山工会社工的基本工资是多少？", "每月工资不仅能涨将近400元", False),
+        ("加薪制度每人每年加多少？", "工资已提到了现在的平均年薪3.5万元", False),
+        ("外来务工人员每年增长多快？", "每年以19.64%的速率增加", True),
+        # "增加到145万人" states a level.
+        ("人才总量要达到多少？", "社会工作专业人才总量增加到145万人", True),
+        ("月工资是多少？", "月工资2000元，今年又涨了200元", True),
+    ],
+)
+def test_a_change_is_no_answer_to_a_level_nor_a_level_to_a_change(question, sentence, states):
+    assert states_the_asked_change(analyse(question).search, sentence) is states
