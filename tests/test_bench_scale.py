@@ -23,7 +23,8 @@ def test_scale_bench_runs_end_to_end_on_a_small_corpus(tmp_path, capsys, models_
     corpus_files = len(list((work / "corpus" / "synthetic").iterdir()))
     assert corpus_files == 10  # two variants of each of the five seeds
     assert re.search(r"ingest: \d+ chunks added .* chunks/s", out)
-    assert re.search(r"^seed\s+159\s", out, re.M) and re.search(r"^big\s+\d{3}\s", out, re.M)
+    # 160 chunks: the five seeds as the pipeline splits them (a change of the splitting shows).
+    assert re.search(r"^seed\s+160\s", out, re.M) and re.search(r"^big\s+\d{3}\s", out, re.M)
     assert "p95 ratio big/seed" in out and "RSS" in out
     ranks = re.findall(r"^\S+?\s+(\d+|>10)\s+(yes|no)$", out, re.M)
     assert len(ranks) == len(bench_scale.PLANTED)
