@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from ingest.gazetteer import Place, places_in
 from ingest.headings import parse_heading
@@ -53,19 +54,27 @@ def find_region(title: str, text: str) -> tuple[str, str]:
     province = next((p.province for _, p in in_title), "")
     city = next((p.city for _, p in in_title if p.city), "")
     if not province:
-        in_text = places_in(normalize(text), bare_cities=False)
-        province = _most_common([p.province for _, p in in_text])
+        in_text = _places_of(text)
+        province = _most_common([p.province for p in in_text])
         if not city:
-            city = _most_common([p.city for _, p in in_text if p.province == province and p.city])
+            city = _most_common([p.city for p in in_text if p.province == province and p.city])
     # A municipality is its own province: 北京 is not also a city of 北京.
     return province, "" if city == province else city
+
+
+@lru_cache(maxsize=2)
+def _places_of(text: str) -> tuple[Place, ...]:
+    """The places a document's text names (not bare city names); kept for the last texts,
+    because finding its region and the regions it covers read the same text (about 2 s per
+    megabyte)."""
+    return tuple(p for _, p in places_in(normalize(text), bare_cities=False))
 
 
 def covered_regions(paragraphs: list[str], province: str, city: str) -> list[str]:
     """Every province and city a document covers, its own first: the places named at least
     MIN_MENTIONS times, and any place named in a heading (an FAQ's "甘肃：…" section), each
     province with its most named city."""
-    found = [p for _, p in places_in(normalize("\n".join(paragraphs)), bare_cities=False)]
+    found = _places_of("\n".join(paragraphs))
     headed: set[Place] = set()
     for paragraph in paragraphs:
         if heading := parse_heading(paragraph):
