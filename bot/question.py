@@ -49,6 +49,14 @@ _KIND_OF_TITLE = re.compile(r"..(?:法|条例|办法|规定|细则|意见|规划
 _LOCAL_TITLE = re.compile(r"[\u4e00-\u9fff]{2,20}?(?:条例|暂行办法|实施办法|办法|细则)")
 # A law named right before an article: "社区矫正法第二十五条", "反家暴法第2条".
 _LAW_BEFORE_ARTICLE = re.compile(r"([\u4e00-\u9fff]{2,12}法)(?=第)")
+# A law or regulation named without 《》 where a question names its source: at the start or
+# after 按/根据/依照, and followed by what it says ("社会救助暂行办法规定，…", "按慈善法，…");
+# 方法/做法/依法… are no titles.
+_SOURCE_NAMED = re.compile(
+    r"(?:按照|按|根据|依照|依据|^)([\u4e00-\u9fff]{2,14}?"
+    r"(?:暂行办法|实施办法|办法|条例|细则|(?<![方做说看想用合违依立执司])法))"
+    r"(?=规定|中|里|第|[,，]|对|要求|提出|明确|可以)"
+)
 _GLUED_BEFORE = "各每"
 _GLUED_AFTER = "了着的得"
 _A_NOT_A = re.compile(r"(\w{1,2})[不没]\1\w?")
@@ -183,7 +191,8 @@ def analyse(text: str) -> Question:
 
 def document_named(search: str) -> str:
     """A law or regulation the question names, when it says which: 《…》, a local regulation
-    with its place ("北京市志愿服务条例"), or a law before an article ("社区矫正法第二十五条").
+    with its place ("北京市志愿服务条例"), a law before an article ("社区矫正法第二十五条"), or
+    one named as the question's source ("社会救助暂行办法规定，…").
     Looser phrases ("…的规划", "三步法") name nothing: a wrong name would refuse answers."""
     if (m := _QUOTED_TITLE.search(search)) and _KIND_OF_TITLE.search(m.group(1)):
         return m.group(1).removeprefix("中华人民共和国")
@@ -192,7 +201,7 @@ def document_named(search: str) -> str:
         if found:
             start = m.group().index(found[0][0])
             return m.group()[start:]
-    m = _LAW_BEFORE_ARTICLE.search(search)
+    m = _LAW_BEFORE_ARTICLE.search(search) or _SOURCE_NAMED.search(search)
     return m.group(1).removeprefix("中华人民共和国") if m else ""
 
 

@@ -14,7 +14,7 @@ from ingest.punct import CLOSE_BRACKET_CLASS, COMMA, OPEN_BRACKET_CLASS, SENTENC
 from ingest.schema import Evidence
 
 _NUMBER = re.compile(
-    r"\d+(?:\.\d+)?\s*(?:%|万|个|人|名|家|元|年|月|日|次|项|所|支|学时|小时|天|户)"
+    r"\d+(?:\.\d+)?\s*(?:%|万|个|人|名|家|元|年|月|日|次|项|所|支|学时|小时|天|户|周?岁|倍|米|公里)"
     r"|[一二三四五六七八九十百千万两]+(?:万人|个|名|家|项|类|年)"
 )
 _ENUMERATION = re.compile(
@@ -108,7 +108,9 @@ def states_asked_unit(question: str, text: str) -> bool:
         # the number, before or after it within one clause ("101个乡镇(街道)社工站",
         # "持证社工达到1万人"), not anywhere in the sentence.
         counted = asked.group(2)
-        if len(counted) >= 2:
+        # 次 counts occurrences of an action (a verbal measure word), and the action may stand
+        # clauses away ("接受…民主评议，…，每年不得少于一次"): any number of 次 answers.
+        if len(counted) >= 2 and asked.group(1) not in VERBAL_MEASURE_WORDS:
             head = re.escape(counted[-2:])
             near = rf"{number}{_SAME_CLAUSE}{head}|{head}{_SAME_CLAUSE}{number}"
             return bool(re.search(near, text))
@@ -125,6 +127,8 @@ _COUNT_ASKED = re.compile(
     r"(?:多少|几)(个|家|名|位|人|项|次|所|支)(?!月|工作日|小时)"
     r"([\u4e00-\u9fff]{0,6}?)(?=[的了吗呢和与及或、?？,，。]|$)"
 )
+# Measure words that count actions, not things (动量词).
+VERBAL_MEASURE_WORDS = frozenset("次")
 # Up to this many characters of one clause between a number and what it counts.
 _SAME_CLAUSE = r"[^，,。；;：:]{0,12}?"
 

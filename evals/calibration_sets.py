@@ -1,5 +1,5 @@
-"""The sets that weights and thresholds are calibrated on: the seed dev split and the
-real-document dev set. Never the seed test split or the held-out set (those are reported)."""
+"""The sets that weights and thresholds are calibrated on: the seed dev split and the two
+real-document dev sets. Never the seed test split or the held-out set (those are reported)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,12 @@ class CalibrationSet:
 
 
 def calibration_sets(settings: Settings) -> Iterator[CalibrationSet]:
-    """The seed dev split over corpus/, and evals/realdev.jsonl over ../shared/real-docs."""
+    """The seed dev split over corpus/, and evals/realdev.jsonl and realdev2.jsonl over
+    ../shared/real-docs."""
     sets = [
         ("seed-dev", ROOT / "evals" / "qa.jsonl", "dev", settings),
         ("real-dev", ROOT / "evals" / "realdev.jsonl", "realdev", None),
+        ("real-dev-2", ROOT / "evals" / "realdev2.jsonl", "realdev2", None),
     ]
     for name, gold, split, own in sets:
         if own is None:

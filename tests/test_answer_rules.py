@@ -8,6 +8,7 @@ import pytest
 from bot.extractive import names_a_neighbour_role, names_document
 from bot.question import QType, analyse, document_named, place_variants
 from bot.sentences import (
+    has_number,
     states_asked_money,
     states_asked_unit,
     states_only_a_target,
@@ -29,6 +30,12 @@ from ingest.schema import Chunk, DocMeta
         ("雅安市雨城区建强社工人才队伍的“三步法”是哪三步？", ""),
         ("被家暴了想去法院申请保护令", ""),
         ("有什么办法", ""),
+        # A law named as the question's source, without 《》.
+        ("社会救助暂行办法规定，低保标准由谁来定？", "社会救助暂行办法"),
+        ("按慈善法，慈善信托要向谁备案？", "慈善法"),
+        ("依照未成年人保护法，学校要做哪些事？", "未成年人保护法"),
+        ("工作方法中有哪些要注意的？", ""),
+        ("依法办事有什么要求？", ""),
     ],
 )
 def test_the_document_a_question_names(question: str, document: str) -> None:
@@ -70,6 +77,19 @@ def test_evidence_about_a_neighbouring_role_is_a_near_miss(asked, text, neighbou
 
 
 @pytest.mark.parametrize(
+    ("sentence", "states"),
+    [
+        ("年满十六周岁的社区矫正对象有就业意愿的", True),
+        ("可以并处违法所得一倍以上三倍以下的罚款", True),
+        ("居民会议每年至少召开一次", True),
+        ("民政部门应当予以登记，并不得收取费用", False),
+    ],
+)
+def test_a_sentence_states_a_quantity_when_a_number_has_its_unit(sentence, states) -> None:
+    assert has_number(sentence) is states
+
+
+@pytest.mark.parametrize(
     ("question", "sentence", "states"),
     [
         ("公告期不得少于多少天?", "公告期不得少于六十日", True),
@@ -94,6 +114,12 @@ def test_evidence_about_a_neighbouring_role_is_a_near_miss(asked, text, neighbou
         ("持证社工有多少人?", "力争持证社工达到1万人", True),
         ("建成了多少个社工站?", "根据社工站建设实际,重点围绕以下五个方面开展", False),
         ("共有多少名孤儿和困境儿童?", "孤儿每人每月不低于1000元", False),
+        # 次 counts an action, which may stand clauses before its number.
+        ("一年要开几次居民会议?", "居民会议由居民委员会召集，每年至少召开一次", True),
+        ("培训不少于多少学时?", "每年组织一次集中培训", False),
+        ("培训不少于多少学时?", "每年参加继续教育不少于72小时", True),
+        ("学校周边多少米以内不能开网吧?", "本条例自2023年6月1日起施行", False),
+        ("学校周边多少米以内不能开网吧?", "学校周边200米范围内不得设立", True),
     ],
 )
 def test_the_kind_of_quantity_asked_must_be_stated(question, sentence, states) -> None:
