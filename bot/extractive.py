@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import Enum
@@ -38,6 +39,8 @@ MAX_LIST_SENTENCES = 6
 # characters (an abbreviation drops some: 反家暴法 / 反家庭暴力法 share all four). Set by reading
 # the titles of the 20 real documents, not tuned on a gold set.
 MIN_NAME_SHARE = 0.75
+# What follows a law's name in the title of a document that implements it.
+_IMPLEMENTING = re.compile(r"实施办法|实施细则|实施条例|实施意见|办法|细则|条例")
 # A comparison quotes each side's article only this far, so that both sides stay readable.
 MAX_COMPARISON_PART_CHARS = 200
 # Another dated version of the answering document (see versions.same_lineage, or one that
@@ -148,6 +151,10 @@ def names_document(named: str, chunk: Chunk) -> bool:
     title = compact(short_title(chunk.meta.title))
     name = compact(named)
     if not title or not name:
+        return False
+    # A document that implements the named one is another document: "社区矫正法" is not
+    # "社区矫正法实施办法", "慈善法" not "浙江省实施…慈善法办法".
+    if name in title and _IMPLEMENTING.match(title.partition(name)[2]):
         return False
     shared = len(set(name) & set(title))
     if shared < MIN_NAME_SHARE * len(set(name)) and not set(title) <= set(name):
@@ -335,6 +342,9 @@ def extract(
         pool = [s for s in pool if any(_about_region(s, r) for r in q.provinces)]
     # A place below the province the question names: sentences about it come first.
     pool = [s for s in pool if all(_about_region(s, p) for p in q.places)] or pool
+    # A document the question names: its sentences first.
+    if q.document and q.qtype is not QType.COMPARISON:
+        pool = [s for s in pool if names_document(q.document, s.evidence.chunk)] or pool
     # A year the question names: that year's documents first.
     pool = [s for s in pool if year_of(s.evidence.chunk.meta) in q.years] or pool
     best = _best(pool, q)

@@ -43,6 +43,8 @@ _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
 
 
 _QUOTED_TITLE = re.compile(r"《([^《》]{2,40})》")
+# A local document implementing a quoted law: "浙江省实施《中华人民共和国慈善法》办法".
+_IMPLEMENTING_TITLE = re.compile(r"([\u4e00-\u9fff]{2,12}实施)《([^《》]{2,40})》(办法|细则|条例)")
 # A quoted name is a title when it is more than its kind ("《通知》" names no document).
 _KIND_OF_TITLE = re.compile(r"..(?:法|条例|办法|规定|细则|意见|规划|方案|通知|决定)")
 # A local regulation named by its place and kind: "北京市志愿服务条例", "按浙江省社会救助条例".
@@ -194,6 +196,8 @@ def document_named(search: str) -> str:
     with its place ("北京市志愿服务条例"), a law before an article ("社区矫正法第二十五条"), or
     one named as the question's source ("社会救助暂行办法规定，…").
     Looser phrases ("…的规划", "三步法") name nothing: a wrong name would refuse answers."""
+    if m := _IMPLEMENTING_TITLE.search(search):  # "浙江省实施《…慈善法》办法" as a whole
+        return "".join(m.groups())
     if (m := _QUOTED_TITLE.search(search)) and _KIND_OF_TITLE.search(m.group(1)):
         return m.group(1).removeprefix("中华人民共和国")
     for m in _LOCAL_TITLE.finditer(search):

@@ -25,6 +25,7 @@ from ingest.schema import Chunk, DocMeta
         ("北京市志愿服务条例规定志愿者每年服务多少小时?", "北京市志愿服务条例"),
         ("按重庆市志愿服务条例，哪些情况要签协议?", "重庆市志愿服务条例"),
         ("《中华人民共和国慈善法》对募捐怎么规定", "慈善法"),
+        ("浙江省实施《中华人民共和国慈善法》办法对慈善奖怎么规定", "浙江省实施中华人民共和国慈善法办法"),
         # Phrases that name no document: a wrong name would refuse good answers.
         ("江苏的《通知》对各级民政部门提出了哪些要求？", ""),
         ("雅安市雨城区建强社工人才队伍的“三步法”是哪三步？", ""),
@@ -56,6 +57,10 @@ def _chunk(title: str, province: str = "", city: str = "") -> Chunk:
         ("北京市志愿服务条例", "重庆市志愿服务条例", "重庆", False),  # another place's
         ("北京市志愿服务条例", "北京市未成年人保护条例", "北京", False),  # another subject
         ("慈善法", "广州市慈善促进条例", "广东", False),
+        # A document implementing the named law is another document.
+        ("社区矫正法", "中华人民共和国社区矫正法实施办法", "全国", False),
+        ("慈善法", "浙江省实施《中华人民共和国慈善法》办法", "浙江", False),
+        ("社区矫正法实施办法", "中华人民共和国社区矫正法实施办法", "全国", True),
     ],
 )
 def test_a_named_document_is_matched_by_title_and_place(named, title, province, names) -> None:
