@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from bot.answer_types import Layout
-from bot.question import QType, Question, place_variants
+from bot.question import QType, Question, asks_when, kind_asked, place_variants
 from bot.sentences import (
     Sentence,
     coverage,
@@ -26,7 +26,7 @@ from bot.wordlists import roles
 from ingest import gazetteer
 from ingest.headings import article_of
 from ingest.lexical import tokenize
-from ingest.meta import short_title
+from ingest.meta import is_adoption_record, short_title
 from ingest.normalize import compact, normalize
 from ingest.punct import COLON
 from ingest.schema import Chunk, Evidence
@@ -319,14 +319,18 @@ def extract(
         for e in evidence[:READ_CHUNKS]
         for s in split_sentences(e)
     ]
+    if not asks_when(q.search):  # an adoption record answers only when a text was adopted
+        pool = [s for s in pool if not is_adoption_record(s.text)]
     follow = [s for e in continuations for s in split_sentences(e)]
     related = sorted(pool, key=lambda s: s.score, reverse=True)[:2]
     regions = q.provinces + q.places
     if q.qtype is QType.COMPARISON and len(regions) >= 2:
         parts: list[tuple[str, list[Sentence]]] = []
         for region in regions:
-            # Each side is checked for its own place only.
-            side = replace(q, places=[region] if region in q.places else [])
+            # Each side is checked for its own place only, and asked what the question asks
+            # of it (a number, a rule …): a side is one document's answer, not a comparison.
+            own_place = [region] if region in q.places else []
+            side = replace(q, places=own_place, qtype=kind_asked(q.search), document="")
             best = _best([s for s in pool if _about_region(s, region)], side)
             if best and not unsupported(best, side, min_coverage):
                 chosen = [best]

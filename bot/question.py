@@ -30,12 +30,12 @@ class QType(StrEnum):
 
 
 _TYPE_PATTERNS: list[tuple[QType, re.Pattern[str]]] = [
-    (QType.LIST, re.compile(r"哪些|哪几|有什么(?!规定|要求)|包括什么|包含|几个方面|几项|列举|"
-                        r"主要(?:做法|措施|内容)")),
+    (QType.LIST, re.compile(r"哪些|哪几|有什么(?!规定|要求|不同|不一样|区别|差别)|包括什么|"
+                        r"包含|几个方面|几项|列举|主要(?:做法|措施|内容)")),
     (QType.NUMBER, re.compile(r"多少|几个|几家|几名|几年|几成|比例|百分|多大|多长|何时|什么时候|"
                           r"哪一年|哪年|数量|规模|覆盖率|人数|哪天|几号|几月几日|哪一天|"
                           # 十几岁 / 几十天 say "some", they ask nothing
-                          r"多久|(?<![十百千])几(?:天|日|周|岁|次|倍|小时|人)")),
+                          r"多久|(?<![十百千])几(?:天|日|周|岁|次|倍|小时|人|所|项|支|位|条|种|类|级|批)")),
     (QType.DEFINITION, re.compile(r"什么是|是什么意思|是指|指的是|指什么|界定|定义|含义|何谓|"
                               r"(?<!分别)(?<!各)是什么|是(?:一|1)种什么|是什么样的")),
     (QType.REQUIREMENT, re.compile(r"要求|条件|规定|怎么做|如何|怎样|应当|需要|必须|标准|资格")),
@@ -59,6 +59,7 @@ _SOURCE_NAMED = re.compile(
     r"(?:暂行办法|实施办法|办法|条例|细则|(?<![方做说看想用合违依立执司])法))"
     r"(?=规定|中|里|第|[,，]|对|要求|提出|明确|可以)"
 )
+_WHEN = re.compile(r"何时|什么时候|哪[一1]?年|哪[一1]?天|几号|几月|日期")
 _GLUED_BEFORE = "各每"
 _GLUED_AFTER = "了着的得"
 _A_NOT_A = re.compile(r"(\w{1,2})[不没]\1\w?")
@@ -143,19 +144,23 @@ def without_article(search: str) -> str:
     return _ARTICLE.sub(" ", search)
 
 
+def asks_when(search: str) -> bool:
+    """Whether a question asks for a date or a year ("什么时候通过的", "哪年公布")."""
+    return bool(_WHEN.search(search))
+
+
+def kind_asked(search: str) -> QType:
+    """What a question asks for, leaving comparison aside: of a comparison, what each side is
+    asked ("…分别是多少" asks a number of each)."""
+    return next((name for name, pattern in _TYPE_PATTERNS if pattern.search(search)), QType.GENERAL)
+
+
 def analyse(text: str) -> Question:
     """Classify a question and pull out what it is about."""
     search = normalize(text)
     article = article_named(search)
     provinces = provinces_in(search)
-    qtype = QType.GENERAL
-    if len(provinces) >= 2:
-        qtype = QType.COMPARISON
-    else:
-        for name, pattern in _TYPE_PATTERNS:
-            if pattern.search(search):
-                qtype = name
-                break
+    qtype = QType.COMPARISON if len(provinces) >= 2 else kind_asked(search)
     subject = _definition_subject(search) if qtype is QType.DEFINITION else ""
     focus_extra = [subject] if subject else []
     number = DOC_NUMBER.search(search)

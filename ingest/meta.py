@@ -38,6 +38,9 @@ _ANY_FULL_DATE = re.compile(
 _PUBLISHED = re.compile(r"(公布|发布|印发)")
 _IN_FORCE = re.compile(r"自.{6,16}日起施行")
 # "国务院令第685号", "中华人民共和国国务院令第649号"; the body is the issuer.
+# An adoption record: what follows its date ("…会议通过", "国务院令第649号公布", "…修正").
+_RECORDED = re.compile(r"(?:通过|公布|修正|修订|批准|发布|施行)(?:$|[;；,，])")
+MAX_RECORD_LINE = 160
 _ORDER_NUMBER = re.compile(rf"(?P<body>[{CJK}]{{2,20}}?)令第?(?:\d+|{CN_NUM})号")
 _ADOPTED_BY = re.compile(
     rf"(?P<body>[{CJK}]{{2,40}}?)第(?:\d+|{CN_NUM})次(?:全体|常务)?(?:会议)?(?:通过|批准|修正|修订)"
@@ -227,6 +230,16 @@ def _head(paragraphs: list[str]) -> list[str]:
             break
         head.append(p)
     return head
+
+
+def is_adoption_record(text: str) -> bool:
+    """Whether a line only records when and by whom a text was adopted, amended or issued
+    ("2014年7月31日浙江省第十二届人民代表大会常务委员会第十一次会议通过"): it says nothing
+    the text rules."""
+    text = text.strip().strip("()（）[]【】;；。")
+    m = _ANY_FULL_DATE.match(text)
+    rest = text[m.end() :] if m else ""
+    return bool(m) and len(text) <= MAX_RECORD_LINE and bool(_RECORDED.search(rest))
 
 
 def _without_dates(text: str) -> str:

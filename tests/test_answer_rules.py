@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.extractive import names_a_neighbour_role, names_document
-from bot.question import QType, analyse, document_named, place_variants
+from bot.question import QType, analyse, asks_when, document_named, kind_asked, place_variants
 from bot.sentences import (
     has_number,
     states_asked_money,
@@ -14,6 +14,7 @@ from bot.sentences import (
     states_only_a_target,
     states_the_asked_change,
 )
+from ingest.meta import is_adoption_record
 from ingest.schema import Chunk, DocMeta
 
 
@@ -25,7 +26,10 @@ from ingest.schema import Chunk, DocMeta
         ("北京市志愿服务条例规定志愿者每年服务多少小时?", "北京市志愿服务条例"),
         ("按重庆市志愿服务条例，哪些情况要签协议?", "重庆市志愿服务条例"),
         ("《中华人民共和国慈善法》对募捐怎么规定", "慈善法"),
-        ("浙江省实施《中华人民共和国慈善法》办法对慈善奖怎么规定", "浙江省实施中华人民共和国慈善法办法"),
+        (
+            "浙江省实施《中华人民共和国慈善法》办法对慈善奖怎么规定",
+            "浙江省实施中华人民共和国慈善法办法",
+        ),
         # Phrases that name no document: a wrong name would refuse good answers.
         ("江苏的《通知》对各级民政部门提出了哪些要求？", ""),
         ("雅安市雨城区建强社工人才队伍的“三步法”是哪三步？", ""),
@@ -237,3 +241,48 @@ def test_the_kind_of_question(question: str, qtype: QType) -> None:
 )
 def test_a_change_is_no_answer_to_a_level_nor_a_level_to_a_change(question, sentence, states):
     assert states_the_asked_change(analyse(question).search, sentence) is states
+
+
+@pytest.mark.parametrize(
+    ("line", "record"),
+    [
+        ("2014年7月31日浙江省第十二届人民代表大会常务委员会第十一次会议通过", True),
+        ("2017年6月7日国务院第175次常务会议通过", True),
+        (
+            "（2014年2月21日中华人民共和国国务院令第649号公布　"
+            "根据2019年3月2日《国务院关于修改部分行政法规的决定》修订）",
+            True,
+        ),
+        ("本条例自2023年6月1日起施行。", False),
+        ("2019年12月28日，民政部发布通知，要求各地加快社工站建设。", False),
+    ],
+)
+def test_an_adoption_record_is_told_from_a_rule(line: str, record: bool) -> None:
+    """A line recording a text's adoption answers no question but when it was adopted."""
+    assert is_adoption_record(line) is record
+
+
+@pytest.mark.parametrize(
+    ("question", "when"),
+    [
+        ("浙江省社会救助条例是什么时候通过的?", True),
+        ("慈善法哪一年修正的?", True),
+        ("骗取社会救助会有什么后果?", False),
+        ("多长时间内作出决定?", False),
+    ],
+)
+def test_a_question_asking_when(question: str, when: bool) -> None:
+    assert asks_when(analyse(question).search) is when
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("浙江和广州对备案的时间要求分别是多少天?", QType.NUMBER),
+        ("国务院条例和重庆市条例对志愿者的定义有什么不一样?", QType.DEFINITION),
+        ("河南和北京的条例各有哪些规定?", QType.LIST),
+        ("每个县至少要建几所寄宿制学校?", QType.NUMBER),
+    ],
+)
+def test_what_each_side_of_a_comparison_is_asked(question: str, kind: QType) -> None:
+    assert kind_asked(analyse(question).search) is kind
