@@ -46,3 +46,27 @@ def test_a_question_that_is_not_a_list_keeps_its_one_item():
     assert not found.refused
     texts = [s.text for _, sentences in found.parts for s in sentences]
     assert not any(t.startswith(("（四）", "（六）")) for t in texts)
+
+
+ASSISTANCE = REAL_DOCS / "zhejiang-shehui-jiuzhu-tiaoli-2020.md"
+
+
+@pytest.mark.skipif(not ASSISTANCE.is_file(), reason=f"{ASSISTANCE} is absent")
+def test_a_list_question_is_answered_by_the_lead_in_and_its_items():
+    """ "有下列情形之一的，应当停止救助：" with (一)…(五) answers "哪些情形…停止救助", even when a
+    sentence of another article shares more words with the question."""
+    (doc,) = parse_text(ASSISTANCE.name, ASSISTANCE.read_text("utf-8"), "hash", {})
+    chunks = split_document(doc, 320, 60)
+    report = next(c for c in chunks if c.section.endswith("第四十八条"))
+    stop = next(c for c in chunks if c.section.endswith("第五十一条"))
+    evidence = [Evidence(stop, 1.0, 1), Evidence(report, 1.0, 2)]
+    found = extract(analyse("领着社会救助的家庭碰到哪些情形会被停止救助？"), evidence, 0.2)
+    ((_, sentences),) = found.parts
+    assert sentences[0].text.endswith("有下列情形之一的，应当停止救助：")
+    assert [s.text[:3] for s in sentences[1:6]] == [
+        "（一）",
+        "（二）",
+        "（三）",
+        "（四）",
+        "（五）",
+    ]
