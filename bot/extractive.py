@@ -20,6 +20,7 @@ from bot.sentences import (
     states_asked_unit,
     states_only_a_target,
     states_the_asked_change,
+    states_the_asked_polarity,
 )
 from bot.versions import Repeal, same_lineage, year_of
 from bot.wordlists import roles
@@ -85,6 +86,7 @@ class Unsupported(Enum):
     DOCUMENT = "资料中没有问题所问的文件"
     QUANTITY = "资料没有给出问题所问的数量"
     TARGET = "资料给出的是今后的目标，不是现在的情况"
+    POLARITY = "资料说的是具备该条件的情形，问题问的是不具备的"
 
 
 def unsupported(best: Sentence, q: Question, min_coverage: float) -> Unsupported | None:
@@ -106,6 +108,8 @@ def unsupported(best: Sentence, q: Question, min_coverage: float) -> Unsupported
         return Unsupported.ROLE
     if q.document and q.qtype is not QType.COMPARISON and not names_document(q.document, chunk):
         return Unsupported.DOCUMENT
+    if not states_the_asked_polarity(q.search, best.text):
+        return Unsupported.POLARITY
     if q.qtype is QType.NUMBER and not has_number(best.text):
         return Unsupported.QUANTITY
     if q.qtype in (QType.NUMBER, QType.COMPARISON) and not (

@@ -6,7 +6,15 @@ import re
 from dataclasses import dataclass
 
 from bot.question import QType, Question
-from bot.wordlists import asked_units, change, measure_words, money_kinds, synonyms, tense
+from bot.wordlists import (
+    asked_units,
+    change,
+    measure_words,
+    money_kinds,
+    polarity,
+    synonyms,
+    tense,
+)
 from ingest.headings import parse_heading
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
@@ -157,6 +165,20 @@ def states_only_a_target(question: str, text: str) -> bool:
     t = tense()
     question, text = normalize(question), normalize(text)
     return bool(t.now.search(question) and t.target.search(text) and not t.achieved.search(text))
+
+
+def states_the_asked_polarity(question: str, text: str) -> bool:
+    """Whether a sentence is about those the question asks about: a question about those
+    lacking something ("没有公开募捐资格的") is not answered by a rule for those having it."""
+    p = polarity()
+    question, text = normalize(question), normalize(text)
+    for m in re.finditer(rf"(?:{p.negated})([\u4e00-\u9fff]{{2,8}}?)(?=的|,|，|$)", question):
+        thing = re.escape(m.group(1))
+        lacking = re.search(rf"(?:{p.negated}|无){thing}", text)
+        having = re.search(rf"(?<!不)(?<!未)(?:{p.affirmed}){thing}", text)
+        if having and not lacking:
+            return False
+    return True
 
 
 _BRACKETED = re.compile(rf"{OPEN_BRACKET_CLASS}[^()（）]*{CLOSE_BRACKET_CLASS}")

@@ -99,3 +99,18 @@ def change() -> Change:
     """The change-asking words, the change words of a sentence and the change-amount pattern."""
     c = _data()["change"]
     return Change(re.compile(c["asks"]), re.compile(c["states"]), re.compile(c["amount"]))
+
+
+@dataclass(frozen=True)
+class Polarity:
+    """How a phrase says its subject lacks something, and how it says it has it."""
+
+    negated: str
+    affirmed: str
+
+
+@cache
+def polarity() -> Polarity:
+    """The negated and affirmed verbs of having (alternations, for building patterns)."""
+    p = _data()["polarity"]
+    return Polarity(p["negated"], p["affirmed"])

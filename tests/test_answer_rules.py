@@ -13,6 +13,7 @@ from bot.sentences import (
     states_asked_unit,
     states_only_a_target,
     states_the_asked_change,
+    states_the_asked_polarity,
 )
 from ingest.meta import is_adoption_record
 from ingest.schema import Chunk, DocMeta
@@ -123,6 +124,11 @@ def test_a_sentence_states_a_quantity_when_a_number_has_its_unit(sentence, state
         ("持证社工有多少人?", "力争持证社工达到1万人", True),
         ("建成了多少个社工站?", "根据社工站建设实际,重点围绕以下五个方面开展", False),
         ("共有多少名孤儿和困境儿童?", "孤儿每人每月不低于1000元", False),
+        # How often: a period with 每, not a length of time.
+        ("居民会议多久开一次?", "居民会议每季度召开一次", True),
+        ("救助金多长时间发一次?", "本条例自2020年11月1日起施行", False),
+        ("慈善奖几年评一次?", "每年9月为慈善月", False),
+        ("社工证多久登记一次?", "每3年进行再登记", True),
         # 次 counts an action, which may stand clauses before its number.
         ("一年要开几次居民会议?", "居民会议由居民委员会召集，每年至少召开一次", True),
         ("培训不少于多少学时?", "每年组织一次集中培训", False),
@@ -286,3 +292,30 @@ def test_a_question_asking_when(question: str, when: bool) -> None:
 )
 def test_what_each_side_of_a_comparison_is_asked(question: str, kind: QType) -> None:
     assert kind_asked(analyse(question).search) is kind
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "states"),
+    [
+        (
+            "没有公开募捐资格的慈善组织能不能上街募捐?",
+            "具有公开募捐资格的慈善组织可以在公共场所募捐",
+            False,
+        ),
+        (
+            "没有公开募捐资格的组织怎么募捐?",
+            "不具有公开募捐资格的组织可以与具有公开募捐资格的慈善组织合作",
+            True,
+        ),
+        ("不具备登记条件的组织会怎样?", "具备登记条件的组织，民政部门应当予以登记", False),
+        (
+            "具有公开募捐资格的组织要公开什么?",
+            "具有公开募捐资格的慈善组织应当定期公开募捐情况",
+            True,
+        ),
+    ],
+)
+def test_a_rule_for_those_having_something_does_not_answer_about_those_lacking_it(
+    question: str, sentence: str, states: bool
+) -> None:
+    assert states_the_asked_polarity(analyse(question).search, sentence) is states
