@@ -10,6 +10,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from bot.question import Question, analyse, without_article
+from bot.wordlists import synonyms
 from ingest.kb import KnowledgeBase, Mode
 from ingest.meta import short_title
 from ingest.normalize import compact, normalize
@@ -29,7 +30,8 @@ def retrieve(
 ) -> list[Evidence]:
     """Evidence for a question: an explicit region filters; a named region or number boosts."""
     base = {"region": region} if region else {}
-    results = kb.search(question.search, k=k, filters=base or None, mode=mode)
+    query = with_formal_names(question.search)
+    results = kb.search(query, k=k, filters=base or None, mode=mode)
     preferred: list[Evidence] = []
     known = kb.known_values()
     if question.article and (named := _named_article(kb, question, region)):
@@ -38,7 +40,7 @@ def retrieve(
         preferred = defining
     elif question.doc_number and question.doc_number in known["doc_number"]:
         preferred = kb.search(
-            question.search, k=k, filters=base | {"doc_number": question.doc_number}, mode=mode
+            query, k=k, filters=base | {"doc_number": question.doc_number}, mode=mode
         )
     elif not region and question.provinces:
         # Each region named gets its own share of the evidence (comparisons need all of them);
@@ -47,10 +49,17 @@ def retrieve(
         share = max(2, k // max(2, len(question.provinces)))
         for name in question.provinces:
             if name in known["region"]:
-                preferred += kb.search(
-                    question.search, k=share, filters={"region": name}, mode=mode
-                )
+                preferred += kb.search(query, k=share, filters={"region": name}, mode=mode)
     return _merge(preferred, results, k)
+
+
+def with_formal_names(search: str) -> str:
+    """The question with the formal names of the everyday words it uses ("吃低保" -> + 最低生活
+    保障; bot/data/words.toml [synonyms]), so that documents using only the formal name are
+    found."""
+    formal = [f for word, forms in synonyms().items() if word in search for f in forms]
+    extra = [f for f in dict.fromkeys(formal) if f not in search]
+    return " ".join([search, *extra])
 
 
 def _defining(
