@@ -10,7 +10,7 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from bot.question import Question, analyse, without_article
-from bot.wordlists import synonyms
+from bot.wordlists import short_forms
 from ingest.kb import KnowledgeBase, Mode
 from ingest.meta import short_title
 from ingest.normalize import compact, normalize
@@ -30,8 +30,8 @@ def retrieve(
 ) -> list[Evidence]:
     """Evidence for a question: an explicit region filters; a named region or number boosts."""
     base = {"region": region} if region else {}
-    query = with_formal_names(question.search)
-    results = kb.search(query, k=k, filters=base or None, mode=mode)
+    query, formal = question.search, formal_names(question.search)
+    results = kb.search(query, k=k, filters=base or None, mode=mode, more_words=formal)
     preferred: list[Evidence] = []
     known = kb.known_values()
     if question.article and (named := _named_article(kb, question, region)):
@@ -40,7 +40,7 @@ def retrieve(
         preferred = defining
     elif question.doc_number and question.doc_number in known["doc_number"]:
         preferred = kb.search(
-            query, k=k, filters=base | {"doc_number": question.doc_number}, mode=mode
+            query, k, base | {"doc_number": question.doc_number}, mode, more_words=formal
         )
     elif not region and question.provinces:
         # Each region named gets its own share of the evidence (comparisons need all of them);
@@ -49,17 +49,16 @@ def retrieve(
         share = max(2, k // max(2, len(question.provinces)))
         for name in question.provinces:
             if name in known["region"]:
-                preferred += kb.search(query, k=share, filters={"region": name}, mode=mode)
+                preferred += kb.search(query, share, {"region": name}, mode, more_words=formal)
     return _merge(preferred, results, k)
 
 
-def with_formal_names(search: str) -> str:
-    """The question with the formal names of the everyday words it uses ("吃低保" -> + 最低生活
-    保障; bot/data/words.toml [synonyms]), so that documents using only the formal name are
-    found."""
-    formal = [f for word, forms in synonyms().items() if word in search for f in forms]
-    extra = [f for f in dict.fromkeys(formal) if f not in search]
-    return " ".join([search, *extra])
+def formal_names(search: str) -> str:
+    """The formal names of the everyday words a question uses ("吃低保" -> 最低生活保障;
+    bot/data/words.toml [short_forms]), searched lexically beside it so that documents using
+    only the formal name are found."""
+    formal = [f for word, forms in short_forms().items() if word in search for f in forms]
+    return " ".join(f for f in dict.fromkeys(formal) if f not in search)
 
 
 def _defining(

@@ -25,9 +25,15 @@ def stopwords() -> frozenset[str]:
 
 
 @cache
+def short_forms() -> dict[str, tuple[str, ...]]:
+    """Short form or everyday word -> the formal names a law uses (searched with a question)."""
+    return {k: tuple(v) for k, v in _data()["short_forms"].items()}
+
+
+@cache
 def synonyms() -> dict[str, tuple[str, ...]]:
-    """Plain word -> the formal names a document may use for it."""
-    return {k: tuple(v) for k, v in _data()["synonyms"].items()}
+    """Plain word -> the formal names a document may use for it (short forms included)."""
+    return {k: tuple(v) for k, v in _data()["synonyms"].items()} | short_forms()
 
 
 @cache

@@ -156,9 +156,15 @@ class KnowledgeBase:
         ][:n]
 
     def search(
-        self, query: str, k: int = 8, filters: dict[str, str] | None = None, mode: Mode = "hybrid"
+        self,
+        query: str,
+        k: int = 8,
+        filters: dict[str, str] | None = None,
+        mode: Mode = "hybrid",
+        more_words: str = "",
     ) -> list[Evidence]:
-        """The k best chunks for a query; `filters` like {"region": "甘肃"} or {"doc_id": …}."""
+        """The k best chunks for a query; `filters` like {"region": "甘肃"} or {"doc_id": …};
+        `more_words` are searched lexically only (formal names of the query's everyday words)."""
         if not query.strip():
             return []
         lex = self.lexical()
@@ -169,7 +175,8 @@ class KnowledgeBase:
         if mode in ("hybrid", "dense") and (len(lex) or self.store.count()):
             dense = self._dense(lex, self.embedder.embed_query(query), allowed, filters)
         if mode in ("hybrid", "lexical"):
-            lexical = [(lex.chunk(row), s) for row, s in lex.search(query, CANDIDATES, allowed)]
+            words = f"{query} {more_words}" if more_words else query
+            lexical = [(lex.chunk(row), s) for row, s in lex.search(words, CANDIDATES, allowed)]
         return self._fuse(dense, lexical, k, mode)
 
     def _dense(
