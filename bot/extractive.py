@@ -349,11 +349,12 @@ def extract(
     regions = q.provinces + q.places
     if q.qtype is QType.COMPARISON and len(regions) >= 2:
         parts: list[tuple[str, list[Sentence]]] = []
+        # Each side is asked what the question asks of it (a number, a rule …): a side is one
+        # document's answer, not a comparison; and it is checked for its own place only.
+        asked = kind_asked(q.search)
         for region in regions:
-            # Each side is checked for its own place only, and asked what the question asks
-            # of it (a number, a rule …): a side is one document's answer, not a comparison.
             own_place = [region] if region in q.places else []
-            side = replace(q, places=own_place, qtype=kind_asked(q.search), document="")
+            side = replace(q, places=own_place, qtype=asked, document="")
             best = _best([s for s in pool if _about_region(s, region)], side)
             if best and not unsupported(best, side, min_coverage):
                 chosen = [best]

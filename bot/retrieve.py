@@ -31,7 +31,7 @@ def retrieve(
     """Evidence for a question: an explicit region filters; a named region or number boosts."""
     base = {"region": region} if region else {}
     query, formal = question.search, formal_names(question.search)
-    results = kb.search(query, k=k, filters=base or None, mode=mode, more_words=formal)
+    results = kb.search(query, k, base or None, mode, more_words=formal)
     preferred: list[Evidence] = []
     known = kb.known_values()
     if question.article and (named := _named_article(kb, question, region)):

@@ -37,10 +37,10 @@ _ANY_FULL_DATE = re.compile(
 )
 _PUBLISHED = re.compile(r"(公布|发布|印发)")
 _IN_FORCE = re.compile(r"自.{6,16}日起施行")
-# "国务院令第685号", "中华人民共和国国务院令第649号"; the body is the issuer.
 # An adoption record: what follows its date ("…会议通过", "国务院令第649号公布", "…修正").
 _RECORDED = re.compile(r"(?:通过|公布|修正|修订|批准|发布|施行)(?:$|[;；,，])")
 MAX_RECORD_LINE = 160
+# "国务院令第685号", "中华人民共和国国务院令第649号"; the body is the issuer.
 _ORDER_NUMBER = re.compile(rf"(?P<body>[{CJK}]{{2,20}}?)令第?(?:\d+|{CN_NUM})号")
 _ADOPTED_BY = re.compile(
     rf"(?P<body>[{CJK}]{{2,40}}?)第(?:\d+|{CN_NUM})次(?:全体|常务)?(?:会议)?(?:通过|批准|修正|修订)"
