@@ -10,10 +10,10 @@ from typing import Any
 from langchain_core.runnables import Runnable, RunnableConfig
 
 from bot.answer_types import Answer, Citation, Layout
-from bot.cite import check_llm_citations, compose, without_invalid_markers
+from bot.cite import INVALID_MARKERS, MARKER, check_llm_citations, compose, without_invalid_markers
 from bot.condense import bounded, condense_by_rules, depends_on_history
 from bot.extractive import Extract, extract
-from bot.grounding import Checked, check_sentence, sentences
+from bot.grounding import Checked, check_sentence, sentences, with_inherited_markers
 from bot.llm import LLMAnswerer, LLMError, Shown, question_clauses
 from bot.question import QType, Question, analyse, topic_sides
 from bot.retrieve import retrieve
@@ -27,6 +27,8 @@ from ingest.schema import Evidence
 from ingest.settings import Settings
 
 REFUSAL = "资料中没有找到能回答这个问题的依据。"
+# Heads the clauses quoted under an LLM answer (settings.llm_quotes).
+QUOTED_HEAD = "原文依据:"
 # A top chunk ending in ":" opens a list; this many following chunks are read with it.
 LIST_SOURCES = 3
 LIST_CONTINUATION = 6
@@ -259,6 +261,7 @@ class AnswerChain(Runnable[dict, Answer]):
         assert self.llm is not None
         shown, evidence = self._shown(turn, found)
         kept: list[str] = []
+        frame: list[str] = []  # table head and rule lines not yet followed by a checked row
         dropped: list[Checked] = []
 
         def timed(pieces: Iterator[str]) -> Iterator[str]:
@@ -267,14 +270,20 @@ class AnswerChain(Runnable[dict, Answer]):
                 yield piece
 
         try:
-            for sentence in sentences(timed(self.llm.stream(turn.question.text, shown))):
+            pieces = timed(self.llm.stream(turn.question.text, shown))
+            for sentence in with_inherited_markers(sentences(pieces)):
                 checked = check_sentence(sentence, evidence)
                 if not checked.supported:
                     dropped.append(checked)
                     continue
+                if not MARKER.search(sentence):  # a table's frame waits for a checked row
+                    frame.append(sentence)
+                    continue
                 turn.timings.setdefault("first_sentence", _ms(turn.started))
-                kept.append(sentence)  # as written: the citation check reports invalid [n]
-                yield self._in_script(turn, without_invalid_markers(sentence, len(evidence)))
+                kept += [*frame, sentence]  # as written: the citation check reports invalid [n]
+                for unit in [*frame, sentence]:
+                    yield self._in_script(turn, without_invalid_markers(unit, len(evidence)))
+                frame = []
         except LLMError as err:
             turn.warnings.append(f"大模型服务不可用,已改用摘录式回答({err})")
             if kept:
@@ -284,7 +293,23 @@ class AnswerChain(Runnable[dict, Answer]):
         if not kept:
             turn.warnings.append("大模型的回答没有能在所引资料中核实的句子,已改用摘录式回答")
             return None
-        text, citations, warnings = check_llm_citations("".join(kept), evidence)
+        # Markers to chunks the model was not shown point at nothing (the quoted clauses below
+        # may cite chunks after those).
+        text = without_invalid_markers("".join(kept), len(evidence))
+        if text != "".join(kept):
+            turn.warnings.append(INVALID_MARKERS)
+        evidence = self._evidence(turn)
+        number = {e.chunk.chunk_id: n for n, e in enumerate(evidence, start=1)}
+        if self.settings.llm_quotes:
+            quoted, _ = compose(found.parts, found.layout, lambda e: number[e.chunk.chunk_id])
+            block = f"\n\n{QUOTED_HEAD}\n{quoted}"
+            yield self._in_script(turn, block)
+            text += block
+        chosen: dict[int, str] = {}
+        for _, part in found.parts:
+            for s in part:
+                chosen.setdefault(number[s.evidence.chunk.chunk_id], s.text)
+        text, citations, warnings = check_llm_citations(text, evidence, chosen)
         answer = self._answer(turn, text.strip(), not citations, citations)
         answer.warnings = warnings + answer.warnings
         return answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from bot.answer_types import Citation, Layout, source_fields
 from bot.sentences import Sentence, split_sentences
@@ -20,6 +21,7 @@ MIN_SUPPORT = 0.3
 
 
 NOT_FOUND = "资料中没有找到相关内容。"
+INVALID_MARKERS = "已删除指向不存在来源的引用标记"
 SILENT = "资料未提及"
 TABLE_HEAD = ("地区", "规定或数据", "来源")
 TOPIC_TABLE_HEAD = ("所问", "规定或数据", "来源")
@@ -41,17 +43,21 @@ def citation(n: int, evidence: Evidence, quote: str) -> Citation:
 
 
 def compose(
-    parts: list[tuple[str, list[Sentence]]], layout: Layout = Layout.PLAIN
+    parts: list[tuple[str, list[Sentence]]],
+    layout: Layout = Layout.PLAIN,
+    number: Callable[[Evidence], int] | None = None,
 ) -> tuple[str, list[Citation]]:
     """Answer text with [n] after each quoted sentence, and one citation per sentence quoted;
-    a comparison is a Markdown table (region | rule | source [n]) with the silent side named."""
+    a comparison is a Markdown table (region | rule | source [n]) with the silent side named.
+    `number` gives a sentence's [n] by its chunk instead (an LLM answer's own numbering)."""
     citations: list[Citation] = []
 
     def cite(sentences: list[Sentence]) -> list[str]:
         markers = []
         for s in sentences:
-            citations.append(citation(len(citations) + 1, s.evidence, s.text))
-            markers.append(f"[{len(citations)}]")
+            n = number(s.evidence) if number else len(citations) + 1
+            citations.append(citation(n, s.evidence, s.text))
+            markers.append(f"[{n}]")
         return markers
 
     if layout in (Layout.COMPARISON, Layout.TOPICS):
@@ -92,17 +98,26 @@ def without_invalid_markers(text: str, n_evidence: int) -> str:
 
 
 def check_llm_citations(
-    text: str, evidence: list[Evidence]
+    text: str, evidence: list[Evidence], chosen: dict[int, str] | None = None
 ) -> tuple[str, list[Citation], list[str]]:
-    """Drop [n] that point at nothing retrieved, quote each cited chunk, flag unsupported claims."""
+    """Drop [n] that point at nothing retrieved, quote each cited chunk (by `chosen`, the
+        sentence the extractive answerer chose of chunk n, where given; else the sentence most like
+        the claim), flag unsupported claims. Table rows are not flagged here (their source cells are
+    no claims): bot/grounding.py checks each row as it streams."""
     warnings: list[str] = []
     cleaned = without_invalid_markers(text, len(evidence))
     if cleaned != text:
-        warnings.append("已删除指向不存在来源的引用标记")
-    quotes: dict[int, str] = {}
-    for m in _ANSWER_SENTENCE.finditer(cleaned):
-        sentence = MARKER.sub("", m.group()).strip()
-        cited = [int(n) for n in MARKER.findall(m.group())]
+        warnings.append(INVALID_MARKERS)
+    quotes: dict[int, str] = dict(chosen or {})
+    claims = []
+    for line in cleaned.splitlines():
+        if line.lstrip().startswith("|"):
+            claims.append((line, False))
+        else:
+            claims += [(m.group(), True) for m in _ANSWER_SENTENCE.finditer(line)]
+    for claim, checked in claims:
+        sentence = MARKER.sub("", claim).strip()
+        cited = [int(n) for n in MARKER.findall(claim)]
         for n in cited:
             best = max(
                 split_sentences(evidence[n - 1]),
@@ -112,9 +127,11 @@ def check_llm_citations(
             if best and n not in quotes:
                 quotes[n] = best.text
         if (
-            cited
+            checked
+            and cited
             and max(_overlap(sentence, evidence[n - 1].chunk.text) for n in cited) < MIN_SUPPORT
         ):
             warnings.append(f"这句话在所引来源中找不到充分依据:{sentence[:40]}")
-    citations = [citation(n, evidence[n - 1], quotes[n]) for n in sorted(quotes)]
+    marked = {int(n) for n in MARKER.findall(cleaned)}
+    citations = [citation(n, evidence[n - 1], quotes[n]) for n in sorted(quotes) if n in marked]
     return cleaned, citations, warnings

@@ -13,7 +13,7 @@ import cn2an
 
 from bot.cite import MARKER
 from bot.extractive import names_a_neighbour_role
-from bot.wordlists import roles
+from bot.wordlists import lone_one, roles
 from ingest import gazetteer
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
@@ -59,6 +59,34 @@ def sentences(pieces: Iterator[str]) -> Iterator[str]:
         yield buffer
 
 
+def with_inherited_markers(units: Iterator[str]) -> Iterator[str]:
+    """Sentences without [n] cite what the next marked sentence of their paragraph cites: a
+    model often marks only the last item of a list ("(一)…；(二)…；(三)…。[1]"). Each sentence
+    is still checked on its own against what it then cites. Table lines pass as they come; a
+    sentence with no marker after it in its paragraph passes unmarked (and fails its check)."""
+    waiting: list[str] = []
+    for unit in units:
+        if unit.lstrip().startswith("|"):
+            yield from waiting
+            waiting = []
+            yield unit
+            continue
+        markers = "".join(f"[{n}]" for n in dict.fromkeys(MARKER.findall(unit)))
+        if not unit.strip():  # a blank line ends the paragraph
+            yield from waiting
+            waiting = []
+            yield unit
+        elif not markers:
+            waiting.append(unit)
+        else:
+            for held in waiting:
+                body = held.rstrip()
+                yield body + markers + held[len(body) :]
+            waiting = []
+            yield unit
+    yield from waiting
+
+
 def _next_unit(buffer: str) -> str:
     """The first complete sentence, line or table row of the buffer; "" while none is."""
     line_end = buffer.find("\n")
@@ -79,8 +107,8 @@ def _complete(buffer: str, end: int) -> bool:
 
 def numbers_in(text: str) -> set[str]:
     """The numbers a text states, in Arabic digits whichever numerals it uses (六十日 -> 60,
-    百分之七十 -> 70); markers [n] are not numbers."""
-    text = normalize(MARKER.sub(" ", text))
+    百分之七十 -> 70); markers [n] are not numbers, nor the 一 of 一般 or 统一."""
+    text = lone_one().sub(" ", normalize(MARKER.sub(" ", text)))  # 一般, 一样: no 1
     try:
         with warnings.catch_warnings():  # cn2an warns about each numeral it leaves as written
             warnings.simplefilter("ignore")

@@ -37,6 +37,15 @@ def synonyms() -> dict[str, tuple[str, ...]]:
 
 
 @cache
+def lone_one() -> re.Pattern[str]:
+    """一 that is a word's character, not the number one: no numeral beside it, not after 第,
+    not before a measure word or unit."""
+    numeral = "零〇一二两三四五六七八九十百千万亿"
+    units = _data()["numerals"]["one_before"]
+    return re.compile(f"(?<![第{numeral}])一(?![{numeral}{units}])")
+
+
+@cache
 def roles() -> re.Pattern[str]:
     """Role names, longest first: "助理社会工作师" is found as itself, not as 社会工作师."""
     names = sorted(_data()["roles"]["names"], key=len, reverse=True)

@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     # is the slow part (~44 tokens/s): 600 characters are about 10 s.
     llm_context_chunks: int = Field(4, ge=1)
     llm_context_chars: int = Field(600, ge=100)
+    # Below the LLM's checked sentences, the clauses they rest on, quoted as the extractive
+    # answer quotes them: the exact wording stays in view (a small model drops list items and
+    # turns 五日 into 五天), and the key facts the extractive answer has are never lost.
+    llm_quotes: bool = Field(True, description="Quote the clauses under an LLM answer")
     llm_model_path: Path | None = Field(
         None, description="A GGUF file for the local model instead of the packaged one"
     )

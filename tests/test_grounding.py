@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import bot.local_model as local_model
-from bot.grounding import check_sentence, numbers_in, sentences
+from bot.grounding import check_sentence, numbers_in, sentences, with_inherited_markers
 from ingest.schema import Chunk, DocMeta, Evidence
 
 
@@ -67,6 +67,13 @@ def test_a_generated_sentence_holds_only_what_its_cited_chunks_say(
         ("1.50倍", {"1.5"}),
         ("2025年达到1万人", {"2025", "1"}),
         ("没有数字[1]", set()),
+        # 一 inside a word is no number; before a measure word or after 第 it is one.
+        ("一般在七十二小时内作出", {"72"}),
+        ("新建的和已建成的生活区一样,统一标准,进一步落实", set()),
+        ("每年进行一次", {"1"}),
+        ("第一条", {"1"}),
+        ("一季度", {"1"}),
+        ("十一个", {"11"}),
     ],
 )
 def test_numbers_are_compared_in_arabic_digits_whatever_numerals_a_text_uses(
@@ -86,6 +93,29 @@ def test_streamed_pieces_become_whole_sentences_lines_and_table_rows() -> None:
         "| 甘肃 | 1万人。 | [1] |\n",
         "没有句号的结尾",
     ]
+
+
+@pytest.mark.parametrize(
+    ("units", "cited"),
+    [
+        # A list marked only at its last item: every item cites what the last one cites.
+        (["(一)以开展慈善活动为宗旨；\n", "(二)不以营利为目的；\n", "(七)其他条件。[1]"],
+         ["(一)以开展慈善活动为宗旨；[1]\n", "(二)不以营利为目的；[1]\n", "(七)其他条件。[1]"]),
+        (["一般七十二小时内作出。", "紧急的二十四小时内。[1][2]"],
+         ["一般七十二小时内作出。[1][2]", "紧急的二十四小时内。[1][2]"]),
+        # A blank line ends the paragraph: the marker after it is another paragraph's.
+        (["前一段。", "\n", "后一段。[2]"], ["前一段。", "\n", "后一段。[2]"]),
+        # Nothing marked after it: it stays unmarked.
+        (["有出处。[1]", "没有出处。"], ["有出处。[1]", "没有出处。"]),
+        # Table lines are not given a row's markers.
+        (["| 地区 | 来源 |\n", "| 甘肃 | 1万人 | [1] |\n"],
+         ["| 地区 | 来源 |\n", "| 甘肃 | 1万人 | [1] |\n"]),
+    ],
+)  # fmt: skip
+def test_an_unmarked_sentence_cites_what_the_next_marked_one_of_its_paragraph_cites(
+    units: list[str], cited: list[str]
+) -> None:
+    assert list(with_inherited_markers(iter(units))) == cited
 
 
 # ---------------------------------------------------------------- bot/local_model.py

@@ -23,7 +23,7 @@ from llm_server import (
 )
 
 from bot.answer_types import Answer
-from bot.chain import AnswerChain, build_chain
+from bot.chain import QUOTED_HEAD, AnswerChain, build_chain
 from bot.cite import check_llm_citations
 from bot.grounding import check_sentence
 from ingest.kb import KnowledgeBase
@@ -220,7 +220,7 @@ def test_chain_drops_markers_the_llm_invented(kb: KnowledgeBase) -> None:
     """A scripted LLM cites [1] and a non-existent [99]: [99] is removed and reported."""
     script = ["甘肃省", "持证社会工作者", "的目标见资料。", "[1]", "[99]"]
     with FakeLLM("script", pieces=script) as fake:
-        pieces, answer = stream(llm_chain(kb, fake.base_url), ANSWERABLE)
+        pieces, answer = stream(llm_chain(kb, fake.base_url, llm_quotes=False), ANSWERABLE)
     assert pieces == ["甘肃省持证社会工作者的目标见资料。[1]"]  # one checked sentence
     assert answer.answer == "甘肃省持证社会工作者的目标见资料。[1]"
     assert "已删除指向不存在来源的引用标记" in answer.warnings
@@ -237,10 +237,43 @@ def test_a_sentence_with_a_number_its_citation_lacks_never_reaches_the_asker(
     n = next(i for i, e in enumerate(extractive.evidence, 1) if "1万人" in e.chunk.text)
     script = [f"甘肃省到2025年持证社工达到1万人。[{n}]", f"全省持证社工将达到7万人。[{n}]"]
     with FakeLLM("script", pieces=script) as fake:
-        pieces, answer = stream(llm_chain(kb, fake.base_url), ANSWERABLE)
+        pieces, answer = stream(llm_chain(kb, fake.base_url, llm_quotes=False), ANSWERABLE)
     assert pieces == [script[0]] and answer.answer == script[0]
     assert "7万" not in answer.answer
     assert any("数字 7 不在所引资料中" in w for w in answer.warnings), answer.warnings
+
+
+@pytest.mark.slow
+def test_the_clauses_an_llm_answer_rests_on_are_quoted_under_it(
+    kb: KnowledgeBase, extractive: Answer
+) -> None:
+    """Under the checked sentences, the extractive answer's clauses, numbered as the LLM's
+    evidence; each citation quotes the clause the extractive answerer chose of its chunk."""
+    n = next(i for i, e in enumerate(extractive.evidence, 1) if "1万人" in e.chunk.text)
+    script = [f"甘肃省到2025年持证社工达到1万人。[{n}]"]
+    with FakeLLM("script", pieces=script) as fake:
+        pieces, answer = stream(llm_chain(kb, fake.base_url), ANSWERABLE)
+    assert pieces[0] == script[0]
+    assert pieces[1].startswith(f"\n\n{QUOTED_HEAD}\n")
+    assert answer.answer == "".join(pieces).strip()
+    for c in extractive.citations:  # every extractive quote is there, under the LLM's number
+        number = next(i for i, e in enumerate(answer.evidence, 1) if e.chunk.text == c.text)
+        assert f"{c.quote}[{number}]" in pieces[1]
+    quoted = {c.n: c.quote for c in answer.citations}
+    assert "1万人" in quoted[n]
+    assert_markers_in_range(answer)
+
+
+@pytest.mark.slow
+def test_a_reply_that_is_only_a_table_frame_gives_the_extractive_answer(
+    kb: KnowledgeBase, extractive: Answer
+) -> None:
+    """A table head and rule with no checked row say nothing: the extractive answer instead."""
+    script = ["| 地区 | 规定或数据 | 来源 |\n", "| --- | --- | --- |\n", "甘肃:持证社工1万人\n"]
+    with FakeLLM("script", pieces=script) as fake:
+        pieces, answer = stream(llm_chain(kb, fake.base_url), ANSWERABLE)
+    assert pieces == [extractive.answer] and answer.answer == extractive.answer
+    assert any("没有能在所引资料中核实" in w for w in answer.warnings), answer.warnings
 
 
 @pytest.mark.slow
@@ -313,6 +346,19 @@ def test_cite_flags_an_unsupported_sentence() -> None:
     flagged = [w for w in warnings if "找不到充分依据" in w]
     assert len(flagged) == 1 and "明天兰州天气晴朗" in flagged[0], warnings
     assert all(c.quote in c.text for c in citations)
+
+
+def test_cite_quotes_the_chosen_clause_and_takes_a_table_source_cell_for_no_claim() -> None:
+    """A chunk's quote is the clause chosen for it; a table row's source cell is not flagged."""
+    chosen = {2: "社会工作服务站应配备不少于2名专职社会工作者,开展困难群众帮扶服务。"}
+    text = (
+        "社会工作服务站应配备专职社会工作者。[2]\n"
+        "| 所问 | 规定或数据 | 来源 |\n| --- | --- | --- |\n"
+        "| 社工站 | 社会工作服务站应配备不少于2名专职社会工作者 | [2] 甘民发〔2021〕97号 2021 |"
+    )
+    cleaned, citations, warnings = check_llm_citations(text, EVIDENCE, chosen)
+    assert cleaned == text and warnings == []
+    assert [(c.n, c.quote) for c in citations] == [(2, chosen[2])]
 
 
 def test_cite_without_markers_cites_nothing() -> None:
