@@ -29,6 +29,8 @@ from ingest.settings import Settings
 REFUSAL = "资料中没有找到能回答这个问题的依据。"
 # Heads the clauses quoted under an LLM answer (settings.llm_quotes).
 QUOTED_HEAD = "原文依据:"
+# Ends each warning that an LLM answer gave way to the extractive one.
+FELL_BACK = "已改用摘录式回答"
 # A top chunk ending in ":" opens a list; this many following chunks are read with it.
 LIST_SOURCES = 3
 LIST_CONTINUATION = 6
@@ -285,13 +287,13 @@ class AnswerChain(Runnable[dict, Answer]):
                     yield self._in_script(turn, without_invalid_markers(unit, len(evidence)))
                 frame = []
         except LLMError as err:
-            turn.warnings.append(f"大模型服务不可用,已改用摘录式回答({err})")
+            turn.warnings.append(f"大模型服务不可用,{FELL_BACK}({err})")
             if kept:
                 yield "\n\n(大模型中断,以下为摘录式回答)\n"
             return None
         turn.warnings += [f"已删除无法核实的句子({c.problem}):{c.text[:40]}" for c in dropped]
         if not kept:
-            turn.warnings.append("大模型的回答没有能在所引资料中核实的句子,已改用摘录式回答")
+            turn.warnings.append(f"大模型的回答没有能在所引资料中核实的句子,{FELL_BACK}")
             return None
         # Markers to chunks the model was not shown point at nothing (the quoted clauses below
         # may cite chunks after those).
@@ -300,15 +302,14 @@ class AnswerChain(Runnable[dict, Answer]):
             turn.warnings.append(INVALID_MARKERS)
         evidence = self._evidence(turn)
         number = {e.chunk.chunk_id: n for n, e in enumerate(evidence, start=1)}
+        quoted, quotes = compose(found.parts, found.layout, lambda e: number[e.chunk.chunk_id])
         if self.settings.llm_quotes:
-            quoted, _ = compose(found.parts, found.layout, lambda e: number[e.chunk.chunk_id])
             block = f"\n\n{QUOTED_HEAD}\n{quoted}"
             yield self._in_script(turn, block)
             text += block
-        chosen: dict[int, str] = {}
-        for _, part in found.parts:
-            for s in part:
-                chosen.setdefault(number[s.evidence.chunk.chunk_id], s.text)
+        chosen: dict[int, str] = {}  # each chunk's first clause the extractive answerer chose
+        for c in quotes:
+            chosen.setdefault(c.n, c.quote)
         text, citations, warnings = check_llm_citations(text, evidence, chosen)
         answer = self._answer(turn, text.strip(), not citations, citations)
         answer.warnings = warnings + answer.warnings

@@ -101,8 +101,8 @@ def check_llm_citations(
     text: str, evidence: list[Evidence], chosen: dict[int, str] | None = None
 ) -> tuple[str, list[Citation], list[str]]:
     """Drop [n] that point at nothing retrieved, quote each cited chunk (by `chosen`, the
-        sentence the extractive answerer chose of chunk n, where given; else the sentence most like
-        the claim), flag unsupported claims. Table rows are not flagged here (their source cells are
+    sentence the extractive answerer chose of chunk n, where given; else the sentence most like
+    the claim), flag unsupported claims. Table rows are not flagged here (their source cells are
     no claims): bot/grounding.py checks each row as it streams."""
     warnings: list[str] = []
     cleaned = without_invalid_markers(text, len(evidence))

@@ -66,13 +66,8 @@ def with_inherited_markers(units: Iterator[str]) -> Iterator[str]:
     sentence with no marker after it in its paragraph passes unmarked (and fails its check)."""
     waiting: list[str] = []
     for unit in units:
-        if unit.lstrip().startswith("|"):
-            yield from waiting
-            waiting = []
-            yield unit
-            continue
         markers = "".join(f"[{n}]" for n in dict.fromkeys(MARKER.findall(unit)))
-        if not unit.strip():  # a blank line ends the paragraph
+        if not unit.strip() or unit.lstrip().startswith("|"):  # a blank line ends a paragraph
             yield from waiting
             waiting = []
             yield unit

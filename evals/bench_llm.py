@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bot.chain import QUOTED_HEAD
+from bot.chain import FELL_BACK, QUOTED_HEAD
 from bot.grounding import numbers_in
 from bot.service import QAService
 from evals.calibration_sets import calibration_sets
@@ -72,7 +72,7 @@ def own_sentences(result: dict) -> str:
     "" when it fell back to the extractive answer (an extractive answer is all its own)."""
     if "first_token" not in result["timings_ms"]:
         return result["answer"]
-    if any("已改用摘录式回答" in w for w in result["warnings"]):
+    if any(FELL_BACK in w for w in result["warnings"]):
         return ""
     return result["answer"].split(QUOTED_HEAD)[0]
 
