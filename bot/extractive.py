@@ -8,7 +8,14 @@ from dataclasses import dataclass, replace
 from enum import Enum
 
 from bot.answer_types import Layout
-from bot.question import QType, Question, asks_when, kind_asked, place_variants
+from bot.question import (
+    QType,
+    Question,
+    asks_when,
+    kind_asked,
+    place_variants,
+    without_titles,
+)
 from bot.sentences import (
     Sentence,
     coverage,
@@ -334,7 +341,10 @@ def extract(
     `repeals` (doc_id -> its repeal) orders versions of a rule: newest first, repealed last.
     """
     repeals = repeals or {}
-    q_grams = set(tokenize(q.search)) - set(tokenize("什么哪些多少怎么如何规定要求社会工作"))
+    q = without_titles(q, sorted({short_title(e.chunk.meta.title) for e in evidence}, key=len))
+    q_grams = set(tokenize(q.content or q.search)) - set(
+        tokenize("什么哪些多少怎么如何规定要求社会工作")
+    )
     pool = [
         replace(s, score=score_sentence(s, q, q_grams))
         for e in evidence[:READ_CHUNKS]
@@ -370,9 +380,12 @@ def extract(
         pool = [s for s in pool if any(_about_region(s, r) for r in q.provinces)]
     # A place below the province the question names: sentences about it come first.
     pool = [s for s in pool if all(_about_region(s, p) for p in q.places)] or pool
-    # A document the question names: its sentences first.
+    # A document the question names: its sentences first, and of those a title that holds
+    # the name whole (未成年人保护法 is the national law before 河南省未成年人保护条例).
     if q.document and q.qtype is not QType.COMPARISON:
-        pool = [s for s in pool if names_document(q.document, s.evidence.chunk)] or pool
+        named = [s for s in pool if names_document(q.document, s.evidence.chunk)]
+        whole = compact(q.document)
+        pool = [s for s in named if whole in compact(s.evidence.chunk.meta.title)] or named or pool
     # A year the question names: that year's documents first.
     pool = [s for s in pool if year_of(s.evidence.chunk.meta) in q.years] or pool
     best = _best(pool, q)

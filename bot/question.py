@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import cn2an
@@ -83,6 +83,9 @@ class Question:
     subject: str = ""  # the term a definition question asks about ("学生欺凌")
     role: str = ""  # a role the question asks about ("助理社会工作师"); the evidence must name it
     document: str = ""  # a law or policy the question names ("反家暴法", "北京市志愿服务条例")
+    # The question without the names of the documents it names: what its words ask about.
+    # Those names choose the document; as content they would favour a title or purpose clause.
+    content: str = ""
 
 
 def focus_terms(search: str, provinces: list[str]) -> list[str]:
@@ -149,9 +152,16 @@ def asks_when(search: str) -> bool:
     return bool(_WHEN.search(search))
 
 
+# A question that asks what a term means is a definition question whatever else it asks:
+# "“学校”具体指哪些学校" and "“慈善募捐”是什么意思？分哪几种？" want the defining clause.
+_ASKS_MEANING = re.compile(r"什么是|何谓|什么意思|是指|指的是|指什么|指哪|的定义|的含义")
+
+
 def kind_asked(search: str) -> QType:
     """What a question asks for, leaving comparison aside: of a comparison, what each side is
     asked ("…分别是多少" asks a number of each)."""
+    if _ASKS_MEANING.search(search):
+        return QType.DEFINITION
     return next((name for name, pattern in _TYPE_PATTERNS if pattern.search(search)), QType.GENERAL)
 
 
@@ -165,13 +175,15 @@ def analyse(text: str) -> Question:
     focus_extra = [subject] if subject else []
     number = DOC_NUMBER.search(search)
     doc_number = re.sub(r"\s+", "", number.group()) if number else ""
-    focus = focus_terms(search.replace(doc_number, " ") if doc_number else search, provinces)
+    content = without_names(search.replace(doc_number, " ") if doc_number else search)
+    focus = focus_terms(content, provinces)
     focus = list(dict.fromkeys(focus_extra + focus))
     places = places_in(search)
     years = years_in(search)
     # "浙江和国家的规定有什么不同": the national rules are a side of their own.
     if provinces + places and _NATIONAL.search(search) and _COMPARE.search(search):
         provinces = [*provinces, NATIONAL]
+        focus = _without_sides(focus, provinces)
     if (
         qtype is not QType.COMPARISON
         and len(provinces) + len(places) >= 2
@@ -193,6 +205,7 @@ def analyse(text: str) -> Question:
         subject,
         role,
         document,
+        content,
     )
 
 
@@ -212,6 +225,45 @@ def document_named(search: str) -> str:
             return m.group()[start:]
     m = _LAW_BEFORE_ARTICLE.search(search) or _SOURCE_NAMED.search(search)
     return m.group(1).removeprefix("中华人民共和国") if m else ""
+
+
+def without_names(search: str) -> str:
+    """A question with the documents it names cut out, where a pattern of document_named finds
+    where the name starts ("罚款幅度在山东省反家庭暴力条例和…" -> "罚款幅度在 和…")."""
+    spans = [m.span() for m in _IMPLEMENTING_TITLE.finditer(search)]
+    spans += [m.span() for m in _QUOTED_TITLE.finditer(search) if _KIND_OF_TITLE.search(m[1])]
+    for m in _LOCAL_TITLE.finditer(search):
+        if found := gazetteer.places_in(m.group()):
+            spans.append((m.start() + m.group().index(found[0][0]), m.end()))
+    spans += [m.span(1) for m in _LAW_BEFORE_ARTICLE.finditer(search)]
+    spans += [m.span(1) for m in _SOURCE_NAMED.finditer(search)]
+    return _cut(search, spans)
+
+
+def without_titles(q: Question, titles: list[str]) -> Question:
+    """The question with the titles of the given documents cut from its content, and its focus
+    worked out again ("国务院社会救助暂行办法和…" names 《社会救助暂行办法》 whole)."""
+    spans = [m.span() for t in titles if len(t) >= 4 for m in re.finditer(re.escape(t), q.content)]
+    if not spans:
+        return q
+    content = _cut(q.content, spans)
+    focus = [q.subject] if q.subject else []
+    focus = _without_sides(focus + focus_terms(content, q.provinces), q.provinces)
+    return replace(q, content=content, focus=focus)
+
+
+def _without_sides(focus: list[str], provinces: list[str]) -> list[str]:
+    """Focus terms less the words that name the national side of a comparison (国家, 全国 …):
+    like a province's name, they choose a side, they are not what is asked."""
+    national = NATIONAL in provinces
+    return list(dict.fromkeys(t for t in focus if not (national and _NATIONAL.fullmatch(t))))
+
+
+def _cut(text: str, spans: list[tuple[int, int]]) -> str:
+    kept = list(text)
+    for start, end in spans:
+        kept[start:end] = [" "] * (end - start)
+    return re.sub(r" +", " ", "".join(kept)).strip()
 
 
 def years_in(text: str) -> list[str]:

@@ -4,11 +4,11 @@ prints figures, not a test).
 Run: python -m evals.bench_llm [--per-set 15] [--calibration]. The subset: every k-th item (in
 file order) of the seed test split (evals/qa.jsonl, over corpus/) and of the held-out set
 (evals/heldout.jsonl, over ../shared/real-docs), `--per-set` from each; with --calibration, of
-the calibration sets instead (seed dev, realdev, realdev2: prompts are chosen there, never on
-the reported subset). Prints key facts (of the whole answer, and of the LLM's own checked
-sentences alone, without the clauses quoted under them), citation support, refusal recall,
-answers with an invented number (one no cited chunk holds), time to the first shown sentence and
-total time (p50), then each item's row.
+the calibration sets instead (seed dev, realdev, realdev2, realdev3: prompts are chosen there,
+never on the reported subset). Prints key facts (of the whole answer, and of the LLM's own
+checked sentences alone, without the clauses quoted under them), citation support, refusal
+recall, answers with an invented number (one no cited chunk holds), time to the first shown
+sentence and total time (p50), then each item's row.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The sets that weights and thresholds are calibrated on: the seed dev split and the two
+"""The sets that weights and thresholds are calibrated on: the seed dev split and the three
 real-document dev sets. Never the seed test split or the held-out set (those are reported)."""
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ class CalibrationSet:
 
 
 def calibration_sets(settings: Settings) -> Iterator[CalibrationSet]:
-    """The seed dev split over corpus/, and evals/realdev.jsonl and realdev2.jsonl over
-    ../shared/real-docs."""
+    """The seed dev split over corpus/, and evals/realdev.jsonl, realdev2.jsonl and
+    realdev3.jsonl over ../shared/real-docs."""
     sets = [
         ("seed-dev", ROOT / "evals" / "qa.jsonl", "dev", settings),
         ("real-dev", ROOT / "evals" / "realdev.jsonl", "realdev", None),
         ("real-dev-2", ROOT / "evals" / "realdev2.jsonl", "realdev2", None),
+        ("real-dev-3", ROOT / "evals" / "realdev3.jsonl", "realdev3", None),
     ]
     for name, gold, split, own in sets:
         if own is None:

@@ -6,7 +6,15 @@ from __future__ import annotations
 import pytest
 
 from bot.extractive import names_a_neighbour_role, names_document
-from bot.question import QType, analyse, asks_when, document_named, kind_asked, place_variants
+from bot.question import (
+    QType,
+    analyse,
+    asks_when,
+    document_named,
+    kind_asked,
+    place_variants,
+    without_titles,
+)
 from bot.retrieve import formal_names
 from bot.sentences import (
     has_number,
@@ -205,6 +213,28 @@ def test_the_term_a_definition_question_asks_about(question: str, subject: str) 
 
 
 @pytest.mark.parametrize(
+    ("question", "titles", "not_content", "content"),
+    [
+        ("按社会救助暂行办法，临时救助由谁负责？", [], "暂行办法", "临时救助"),
+        ("北京市志愿服务条例对志愿者注册有什么规定？", [], "北京市", "注册"),
+        (
+            "在山东省反家庭暴力条例和国家反家庭暴力法里，罚款有什么不同？",
+            ["反家庭暴力法"],
+            "国家",  # names the national side, like a province's name
+            "罚款",
+        ),
+        ("国务院志愿服务条例关于服务记录怎么规定？", ["志愿服务条例"], "条例", "服务记录"),
+    ],
+)
+def test_the_names_of_documents_asked_about_are_no_content(
+    question: str, titles: list[str], not_content: str, content: str
+) -> None:
+    asked = without_titles(analyse(question), titles)
+    assert not any(not_content in term for term in asked.focus), asked.focus
+    assert content in asked.content and any(t in content for t in asked.focus)
+
+
+@pytest.mark.parametrize(
     ("question", "sides"),
     [
         ("浙江省社会救助条例和国务院社会救助暂行办法的说法一样吗？", ["浙江", "全国"]),
@@ -228,6 +258,9 @@ def test_national_rules_are_a_side_of_a_comparison_with_a_region(question, sides
         ("北京的文身店能给十几岁的孩子文身吗？", QType.GENERAL),
         ("特困人员供养包括哪些内容？", QType.LIST),
         ("禁毒社会工作是一种什么样的工作？", QType.DEFINITION),
+        # Asking what a term means makes a definition question, whatever else it asks.
+        ("本条例所称“社区社会组织”是什么意思？有哪几类？", QType.DEFINITION),
+        ("慈善法中的“慈善信托”指哪些信托？", QType.DEFINITION),
     ],
 )
 def test_the_kind_of_question(question: str, qtype: QType) -> None:

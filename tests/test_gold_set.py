@@ -113,7 +113,7 @@ def test_traditional_script_is_detected_from_the_text(text: str, traditional: bo
 
 
 REAL_DOCS = ROOT.parent / "shared" / "real-docs"
-DEV_SETS = [ROOT / "evals" / "realdev.jsonl", ROOT / "evals" / "realdev2.jsonl"]
+DEV_SETS = [ROOT / "evals" / f"realdev{n}.jsonl" for n in ("", "2", "3")]
 REAL_GOLD = [ROOT / "evals" / "heldout.jsonl", *DEV_SETS]
 
 
