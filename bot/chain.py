@@ -12,10 +12,10 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from bot.answer_types import Answer, Citation, Layout
 from bot.cite import INVALID_MARKERS, MARKER, check_llm_citations, compose, without_invalid_markers
 from bot.condense import bounded, condense_by_rules, depends_on_history
-from bot.extractive import Extract, extract
+from bot.extractive import Extract, adding, extract
 from bot.grounding import Checked, check_sentence, sentences, with_inherited_markers
 from bot.llm import LLMAnswerer, LLMError, Shown, question_clauses
-from bot.question import QType, Question, analyse, topic_sides
+from bot.question import QType, Question, analyse, later_parts, topic_sides
 from bot.retrieve import retrieve
 from bot.sentences import Sentence
 from bot.versions import Repeal, repeal_map
@@ -147,6 +147,8 @@ class AnswerChain(Runnable[dict, Answer]):
         sides = topic_sides(turn.question.text)
         if sides and found.layout is not Layout.COMPARISON:
             found = self._compare_topics(turn, sides, input.get("region") or None) or found
+        for part in later_parts(turn.question):
+            found = adding(found, self._answer_part(turn, part, input.get("region") or None))
         if self.llm and not found.refused:  # the evidence gate: no support, no LLM call
             answer = yield from self._stream_llm(turn, found)
             if answer is not None:
@@ -172,15 +174,25 @@ class AnswerChain(Runnable[dict, Answer]):
                 question, evidence, self.settings.min_focus_coverage, follow, self.repeals()
             )
             parts.append((side, [] if found.refused else found.parts[0][1]))
-            # The side's chunks join the answer's evidence after those already there.
-            have = {e.chunk.chunk_id for e in turn.evidence + turn.continuations}
-            for e in [e for e in evidence + follow if e.chunk.chunk_id not in have]:
-                have.add(e.chunk.chunk_id)
-                rank = len(turn.evidence) + 1
-                turn.evidence.append(Evidence(e.chunk, e.score, rank, e.dense_rank, e.lexical_rank))
+            _join(turn, evidence + follow)
         if not any(sentences for _, sentences in parts):
             return None
         return Extract(parts, refused=False, related=[], layout=Layout.TOPICS)
+
+    def _answer_part(self, turn: _Turn, part: Question, region: str | None) -> Extract:
+        """A later question of the message answered from its own evidence and the message's
+        ("…有什么要求？达不到会怎么样？": the sanction stands in another article)."""
+        evidence = retrieve(
+            self.kb, part, self.settings.top_k, region, self.settings.retrieval_mode
+        )
+        _join(turn, evidence)
+        return extract(
+            part,
+            evidence,
+            self.settings.min_focus_coverage,
+            self._list_continuations(evidence, part),
+            self.repeals(),
+        )
 
     def _finish(self, answer: Answer, turn: _Turn, t: float) -> Answer:
         answer.timings_ms = turn.timings | {"answer": _ms(t), "total": _ms(turn.started)}
@@ -314,6 +326,16 @@ class AnswerChain(Runnable[dict, Answer]):
         answer = self._answer(turn, text.strip(), not citations, citations)
         answer.warnings = warnings + answer.warnings
         return answer
+
+
+def _join(turn: _Turn, evidence: list[Evidence]) -> None:
+    """Chunks found for a part of the question join the answer's evidence after those already
+    there (an answer cites only its evidence)."""
+    have = {e.chunk.chunk_id for e in turn.evidence + turn.continuations}
+    for e in [e for e in evidence if e.chunk.chunk_id not in have]:
+        have.add(e.chunk.chunk_id)
+        rank = len(turn.evidence) + 1
+        turn.evidence.append(Evidence(e.chunk, e.score, rank, e.dense_rank, e.lexical_rank))
 
 
 def build_chain(settings: Settings, kb: KnowledgeBase) -> AnswerChain:

@@ -76,6 +76,18 @@ class Extract:
     layout: Layout = Layout.PLAIN
 
 
+def adding(found: Extract, more: Extract) -> Extract:
+    """An answer with the sentences that answer a later part of the question added ("…有什么
+    要求？达不到会怎么样？"): only to a plain answer, and only sentences it does not yet hold."""
+    plain = (found.layout, more.layout) == (Layout.PLAIN, Layout.PLAIN)
+    if found.refused or more.refused or not plain:
+        return found
+    heading, held = found.parts[0]
+    have = {(s.evidence.chunk.chunk_id, s.index) for s in held}
+    new = [s for s in more.parts[0][1] if (s.evidence.chunk.chunk_id, s.index) not in have]
+    return replace(found, parts=[(heading, held + new)]) if new else found
+
+
 def _about_region(s: Sentence, region: str) -> bool:
     """Whether a sentence's document or chunk is about a province or place."""
     meta = s.evidence.chunk.meta

@@ -9,7 +9,7 @@ from enum import StrEnum
 import cn2an
 import rjieba
 
-from bot.wordlists import roles, stopwords
+from bot.wordlists import consequence, roles, stopwords
 from ingest import gazetteer
 from ingest.clean import DOC_NUMBER
 from ingest.meta import NATIONAL
@@ -25,6 +25,7 @@ class QType(StrEnum):
     LIST = "list"
     DEFINITION = "definition"
     REQUIREMENT = "requirement"
+    CONSEQUENCE = "consequence"  # what follows a breach: "违反了会怎么处罚？"
     COMPARISON = "comparison"
     GENERAL = "general"
 
@@ -59,6 +60,7 @@ _SOURCE_NAMED = re.compile(
     r"(?:暂行办法|实施办法|办法|条例|细则|(?<![方做说看想用合违依立执司])法))"
     r"(?=规定|中|里|第|[,，]|对|要求|提出|明确|可以)"
 )
+_ASKED_APART = re.compile(r"[?？]")  # where one question of a message ends
 _WHEN = re.compile(r"何时|什么时候|哪[一1]?年|哪[一1]?天|几号|几月|日期")
 _GLUED_BEFORE = "各每"
 _GLUED_AFTER = "了着的得"
@@ -162,7 +164,16 @@ def kind_asked(search: str) -> QType:
     asked ("…分别是多少" asks a number of each)."""
     if _ASKS_MEANING.search(search):
         return QType.DEFINITION
+    if consequence().asks.search(search):
+        return QType.CONSEQUENCE
     return next((name for name, pattern in _TYPE_PATTERNS if pattern.search(search)), QType.GENERAL)
+
+
+def _first_kind(search: str) -> QType:
+    """What a message asks first: "…年限有什么要求？达不到会怎么样？" asks a requirement (its
+    later questions are later_parts'); the whole message's kind when the first asks none."""
+    kind = kind_asked(_ASKED_APART.split(search)[0])
+    return kind if kind is not QType.GENERAL else kind_asked(search)
 
 
 def analyse(text: str) -> Question:
@@ -170,7 +181,7 @@ def analyse(text: str) -> Question:
     search = normalize(text)
     article = article_named(search)
     provinces = provinces_in(search)
-    qtype = QType.COMPARISON if len(provinces) >= 2 else kind_asked(search)
+    qtype = QType.COMPARISON if len(provinces) >= 2 else _first_kind(search)
     subject = _definition_subject(search) if qtype is QType.DEFINITION else ""
     focus_extra = [subject] if subject else []
     number = DOC_NUMBER.search(search)
@@ -308,3 +319,17 @@ def topic_sides(text: str) -> list[tuple[str, str]]:
         return []
     rest = _EACH.sub("", m.group("rest"), count=1)
     return [(side, f"{m.group('pre')}{side}{rest}？") for side in (m.group("a"), m.group("b"))]
+
+
+def later_parts(first: Question) -> list[Question]:
+    """The later questions of a message that asks several ("威海…对经营年限有什么要求？达不到会
+    怎么样？"), each about the first one's topic (its places, document and focus terms) and, when
+    it asks nothing of its own kind ("情况紧急的呢？"), asking what the first one asks."""
+    parts = [p.strip() for p in _ASKED_APART.split(first.text) if p.strip()]
+    if len(parts) < 2:
+        return []
+    lead = analyse(parts[0])
+    regions = [p for p in lead.provinces + lead.places if p != NATIONAL]
+    topic = "".join(dict.fromkeys([*regions, lead.document, *lead.focus]))
+    own_kind = [analyse(f"{topic} {part}？") for part in parts[1:]]
+    return [q if q.qtype is not QType.GENERAL else replace(q, qtype=lead.qtype) for q in own_kind]

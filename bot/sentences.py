@@ -9,6 +9,7 @@ from bot.question import QType, Question
 from bot.wordlists import (
     asked_units,
     change,
+    consequence,
     measure_words,
     money_kinds,
     polarity,
@@ -30,6 +31,9 @@ _ENUMERATION = re.compile(
     rf"{OPEN_BRACKET_CLASS}[一二三四五六七八九十]+{CLOSE_BRACKET_CLASS}|\d+[、.])"
 )
 _DEFINITION = re.compile(rf"是指|是[^{COMMA}。]{{2,40}}的(?:职业|工作|活动|过程|专业)|指的是|定义")
+# What a sanction ("责令改正", "处…罚款") adds to a sentence's score for a consequence question:
+# as much as a number adds for a number question (set by that analogy, not swept).
+CONSEQUENCE_BONUS = 0.5
 _REQUIREMENT = re.compile(r"要|应|须|必须|不得|不少于|不低于|达到|具备|条件|标准")
 
 
@@ -98,6 +102,8 @@ def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
         score += 0.5
     elif q.qtype is QType.REQUIREMENT and _REQUIREMENT.search(text):
         score += 0.2
+    elif q.qtype is QType.CONSEQUENCE and consequence().states.search(text):
+        score += CONSEQUENCE_BONUS
     # Retrieval's judgement counts too: later chunks need a clearly better sentence to win.
     return score + 0.3 / (1 + s.evidence.rank)
 

@@ -101,6 +101,21 @@ def tense() -> Tense:
 
 
 @dataclass(frozen=True)
+class Consequence:
+    """How a question asks what follows a breach, and how a text states a sanction."""
+
+    asks: re.Pattern[str]
+    states: re.Pattern[str]
+
+
+@cache
+def consequence() -> Consequence:
+    """The consequence-asking words and the sanction words (bot/data/words.toml)."""
+    c = _data()["consequence"]
+    return Consequence(re.compile(c["asks"]), re.compile(c["states"]))
+
+
+@dataclass(frozen=True)
 class Change:
     """How a question asks for a change, and how a sentence states an amount of change."""
 

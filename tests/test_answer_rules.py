@@ -261,6 +261,13 @@ def test_national_rules_are_a_side_of_a_comparison_with_a_region(question, sides
         # Asking what a term means makes a definition question, whatever else it asks.
         ("本条例所称“社区社会组织”是什么意思？有哪几类？", QType.DEFINITION),
         ("慈善法中的“慈善信托”指哪些信托？", QType.DEFINITION),
+        # What follows a breach; "怎么处理" asks for a procedure as often as for a sanction.
+        ("违反规定会受到什么处罚？", QType.CONSEQUENCE),
+        ("不按时报送年度报告会有什么后果？", QType.CONSEQUENCE),
+        ("慈善项目结束后剩余财产怎么处理？", QType.GENERAL),
+        # A message asking several things is of the kind its first question asks.
+        ("养老机构的床位要达到多少张？没达到会被怎么处理？", QType.NUMBER),
+        ("低保家庭可以养车吗？被查到会怎样？", QType.CONSEQUENCE),
     ],
 )
 def test_the_kind_of_question(question: str, qtype: QType) -> None:

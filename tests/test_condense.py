@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.condense import condense_by_rules, depends_on_history
+from bot.question import QType, analyse, later_parts
 
 GANSU_TURN = [
     {"role": "user", "content": "甘肃的持证社工目标是多少?"},
@@ -40,3 +41,33 @@ def test_a_question_depends_on_history_only_when_it_leans_on_it(question: str, d
 )
 def test_follow_ups_are_condensed_and_others_stand_alone(question: str, standalone: str):
     assert condense_by_rules(question, GANSU_TURN) == standalone
+
+
+@pytest.mark.parametrize(
+    ("message", "later", "kinds", "topic"),
+    [
+        # One question: nothing more is asked.
+        ("社区矫正对象外出需要提前几天申请？", [], [], ""),
+        # A later question of its own kind keeps it, and carries the first one's topic.
+        (
+            "浙江的最低生活保障标准由谁制定？多久调整一次？",
+            ["多久调整一次"],
+            [QType.NUMBER],
+            "浙江",
+        ),
+        # A later question that asks nothing of its own kind asks what the first one asks.
+        (
+            "慈善组织的年度工作报告要在什么时候公开？财务会计报告呢？",
+            ["财务会计报告呢"],
+            [QType.NUMBER],
+            "慈善组织",
+        ),
+    ],
+)
+def test_the_later_questions_of_one_message_carry_its_topic(
+    message: str, later: list[str], kinds: list[QType], topic: str
+) -> None:
+    parts = later_parts(analyse(message))
+    assert [p.qtype for p in parts] == kinds
+    for part, text in zip(parts, later, strict=True):
+        assert part.text.endswith(text + "？") and topic in part.text
