@@ -15,7 +15,7 @@ from bot.condense import bounded, condense_by_rules, depends_on_history
 from bot.extractive import Extract, adding, extract
 from bot.grounding import Checked, check_sentence, sentences, with_inherited_markers
 from bot.llm import LLMAnswerer, LLMError, Shown, question_clauses
-from bot.question import QType, Question, analyse, later_parts, topic_sides
+from bot.question import QType, Question, analyse, later_parts, topic_sides, with_own_words
 from bot.retrieve import retrieve
 from bot.sentences import Sentence
 from bot.versions import Repeal, repeal_map
@@ -84,7 +84,7 @@ class AnswerChain(Runnable[dict, Answer]):
                 standalone = self.llm.condense(asked, history)
             except LLMError as err:
                 warnings.append(f"大模型改写追问失败,已按规则改写({err})")
-        question = analyse(standalone[:MAX_QUESTION_CHARS])
+        question = with_own_words(analyse(standalone[:MAX_QUESTION_CHARS]), asked)
         t = time.perf_counter()
         evidence = retrieve(
             self.kb,

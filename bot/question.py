@@ -88,6 +88,9 @@ class Question:
     # The question without the names of the documents it names: what its words ask about.
     # Those names choose the document; as content they would favour a title or purpose clause.
     content: str = ""
+    # A follow-up's or a later part's own words, without the topic carried over from before
+    # ("那批下来以后几天内报到？" after a question about applying): what picks the sentence.
+    own: list[str] = field(default_factory=list)
 
 
 def focus_terms(search: str, provinces: list[str]) -> list[str]:
@@ -331,5 +334,11 @@ def later_parts(first: Question) -> list[Question]:
     lead = analyse(parts[0])
     regions = [p for p in lead.provinces + lead.places if p != NATIONAL]
     topic = "".join(dict.fromkeys([*regions, lead.document, *lead.focus]))
-    own_kind = [analyse(f"{topic} {part}？") for part in parts[1:]]
-    return [q if q.qtype is not QType.GENERAL else replace(q, qtype=lead.qtype) for q in own_kind]
+    asked = [with_own_words(analyse(f"{topic} {part}？"), part) for part in parts[1:]]
+    return [q if q.qtype is not QType.GENERAL else replace(q, qtype=lead.qtype) for q in asked]
+
+
+def with_own_words(q: Question, asked: str) -> Question:
+    """A question carrying an earlier topic, with the focus terms of what was asked itself."""
+    own = [t for t in focus_terms(normalize(asked), q.provinces) if t in q.focus]
+    return replace(q, own=own) if own != q.focus else q

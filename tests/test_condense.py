@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.condense import condense_by_rules, depends_on_history
-from bot.question import QType, analyse, later_parts
+from bot.question import QType, analyse, later_parts, with_own_words
 
 GANSU_TURN = [
     {"role": "user", "content": "甘肃的持证社工目标是多少?"},
@@ -71,3 +71,18 @@ def test_the_later_questions_of_one_message_carry_its_topic(
     assert [p.qtype for p in parts] == kinds
     for part, text in zip(parts, later, strict=True):
         assert part.text.endswith(text + "？") and topic in part.text
+
+
+@pytest.mark.parametrize(
+    ("asked", "history", "own"),
+    [
+        # A follow-up: its own words, not the topic carried over, pick the sentence.
+        ("那逾期未到会怎样？", "社区矫正对象变更执行地要提前多久申请？", ["逾期", "未到"]),
+        # A question standing alone has no words of its own apart from its focus.
+        ("北京有多少持证社工？", "甘肃的持证社工目标是多少？", []),
+    ],
+)
+def test_a_follow_up_keeps_its_own_words(asked: str, history: str, own: list[str]) -> None:
+    turns = [{"role": "user", "content": history}, {"role": "assistant", "content": "…"}]
+    question = with_own_words(analyse(condense_by_rules(asked, turns)), asked)
+    assert question.own == own
