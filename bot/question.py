@@ -119,6 +119,10 @@ _ARTICLE = re.compile(r"第\s*(\d{1,3}|[一二三四五六七八九十百零〇�
 _YEAR = re.compile(r"(?:19|20)\d{2}(?=年)")
 _PLACE_SUFFIXES = ("市", "州", "区", "县", "旗", "盟", "镇", "乡")
 _NATIONAL = re.compile(r"国家|全国|国务院|中央")
+# A law (法) is national: only the National People's Congress makes 法, local legislatures make
+# 条例 and 办法 ("慈善法和广州市慈善促进条例有什么不同" compares the nation with 广州). 方法,
+# 做法, 办法 … are no laws.
+_NATIONAL_LAW = re.compile(r"[\u4e00-\u9fff]{2}(?<![办方做说看想用合违依立执司])法(?![规院官人])")
 _COMPARE = re.compile(r"和|与|及|、|分别|各|对比|比较|区别|不同")
 _QUOTED_TERM = re.compile(r"[“\"「]([^”\"」]{2,12})[”\"」]")
 _SUBJECT = re.compile(
@@ -195,7 +199,8 @@ def analyse(text: str) -> Question:
     places = places_in(search)
     years = years_in(search)
     # "浙江和国家的规定有什么不同": the national rules are a side of their own.
-    if provinces + places and _NATIONAL.search(search) and _COMPARE.search(search):
+    national = _NATIONAL.search(search) or _NATIONAL_LAW.search(search)
+    if provinces + places and national and _COMPARE.search(search):
         provinces = [*provinces, NATIONAL]
         focus = _without_sides(focus, provinces)
     if (
@@ -339,6 +344,9 @@ def later_parts(first: Question) -> list[Question]:
 
 
 def with_own_words(q: Question, asked: str) -> Question:
-    """A question carrying an earlier topic, with the focus terms of what was asked itself."""
-    own = [t for t in focus_terms(normalize(asked), q.provinces) if t in q.focus]
+    """A question carrying an earlier topic, with the focus terms that only what was asked
+    itself has (not those of the topic carried over)."""
+    asked = normalize(asked)
+    carried = set(focus_terms(q.search.replace(asked, " "), q.provinces))
+    own = [t for t in focus_terms(asked, q.provinces) if t in q.focus and t not in carried]
     return replace(q, own=own) if own != q.focus else q

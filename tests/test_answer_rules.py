@@ -240,6 +240,9 @@ def test_the_names_of_documents_asked_about_are_no_content(
         ("浙江省社会救助条例和国务院社会救助暂行办法的说法一样吗？", ["浙江", "全国"]),
         ("山东省条例和国家反家庭暴力法的罚款有什么不同？", ["山东", "全国"]),
         ("甘肃和黑龙江的持证社工目标分别是多少?", ["甘肃", "黑龙江"]),
+        # A law (法) is national, whoever names it: only the national legislature makes 法.
+        ("未成年人保护法和北京市的条例对网吧的规定有什么不同？", ["北京", "全国"]),
+        ("北京和上海的做法有什么区别？", ["北京", "上海"]),  # 做法 is no law
         ("全国社会工作专业人才总量的目标是多少？", []),  # no region: national is no side
     ],
 )
