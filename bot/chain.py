@@ -12,17 +12,16 @@ from langchain_core.runnables import Runnable, RunnableConfig
 from bot.answer_types import Answer, Citation, Layout
 from bot.cite import INVALID_MARKERS, MARKER, check_llm_citations, compose, without_invalid_markers
 from bot.condense import bounded, condense_by_rules, depends_on_history
-from bot.extractive import Extract, adding, extract
+from bot.extractive import READ_CHUNKS, Extract, adding, extract
 from bot.grounding import Checked, check_sentence, sentences, with_inherited_markers
 from bot.llm import LLMAnswerer, LLMError, Shown, question_clauses
 from bot.question import QType, Question, analyse, later_parts, topic_sides, with_own_words
 from bot.retrieve import retrieve
-from bot.sentences import Sentence
+from bot.sentences import Sentence, opens_list
 from bot.versions import Repeal, repeal_map
 from ingest.headings import article_of
 from ingest.kb import KnowledgeBase
 from ingest.normalize import is_traditional, to_simplified
-from ingest.punct import COLON
 from ingest.schema import Evidence
 from ingest.settings import Settings
 
@@ -98,14 +97,19 @@ class AnswerChain(Runnable[dict, Answer]):
         return _Turn(asked, question, evidence, follow, started, timings, warnings)
 
     def _list_continuations(self, evidence: list[Evidence], question: Question) -> list[Evidence]:
-        """The chunks that continue a list a top chunk opens ("以下五个方面:" + 第一…), and for a
-        list question the other items of a list whose items are sections of their own."""
+        """The chunks that continue a list an evidence chunk the answerer reads opens ("以下五个
+        方面:" + 第一…), and for a list question the other items of a list whose items are
+        sections of their own (of the top chunks only)."""
         extra: list[Evidence] = []
         have: set[str] = set()
-        for e in evidence[:LIST_SOURCES]:
-            if e.chunk.text.rstrip().endswith(tuple(COLON)):
+        for i, e in enumerate(evidence[:READ_CHUNKS]):
+            if opens_list(e.chunk.text):
                 chunks = self.kb.following(e.chunk, LIST_CONTINUATION)
-            elif question.qtype is QType.LIST and not article_of(e.chunk.section):
+            elif (
+                i < LIST_SOURCES
+                and question.qtype is QType.LIST
+                and not article_of(e.chunk.section)
+            ):
                 retrieved = {r.chunk.chunk_id for r in evidence}
                 siblings = self.kb.siblings(e.chunk, LIST_CONTINUATION)
                 chunks = [c for c in siblings if c.chunk_id not in retrieved]

@@ -21,6 +21,7 @@ from bot.sentences import (
     coverage,
     has_number,
     is_enumeration,
+    opens_list,
     score_sentence,
     split_sentences,
     states_asked_money,
@@ -36,7 +37,6 @@ from ingest.headings import article_of
 from ingest.lexical import tokenize
 from ingest.meta import is_adoption_record, short_title
 from ingest.normalize import compact, normalize
-from ingest.punct import COLON
 from ingest.schema import Chunk, Evidence
 
 # Evidence chunks the answerer reads, and how much an answer may quote.
@@ -219,8 +219,7 @@ def _extend(best: Sentence, pool: list[Sentence], q: Question) -> list[Sentence]
     same_chunk.sort(key=lambda s: (s.evidence.chunk.start, s.index))
     # A chunk may be both retrieved and a continuation: keep each sentence once.
     same_chunk = list({(s.evidence.chunk.chunk_id, s.index): s for s in same_chunk}.values())
-    opens_list = best.text.rstrip().endswith(tuple(COLON))
-    if opens_list or (q.qtype is QType.LIST and is_enumeration(best.text)):
+    if opens_list(best.text) or (q.qtype is QType.LIST and is_enumeration(best.text)):
         # "…以下五个方面:" or "一是…": the answer is the items' own opening sentences
         # (第一,…。 二是…。), skipping the explanations between them.
         chosen += [s for s in same_chunk if is_enumeration(s.text)][:MAX_LIST_SENTENCES]
@@ -270,15 +269,15 @@ def _section_items(best: Sentence, pool: list[Sentence]) -> list[Sentence]:
 
 
 def _with_list_bonus(s: Sentence, pool: list[Sentence]) -> Sentence:
-    """A sentence that opens a list of at least two items in its chunk ("有下列情形之一的，应当
-    停止救助：" then (一)…(五)) answers a list or requirement question with its items: it
-    scores LIST_LEAD_BONUS more."""
-    if not s.text.rstrip().endswith(tuple(COLON)):
+    """A sentence that opens a list ("有下列情形之一的，应当停止救助：" then (一)…(五), or
+    "…重点完成好以下四个方面的工作。" ending its chunk, the items being sections of their own)
+    answers a list or requirement question with its items: it scores LIST_LEAD_BONUS more."""
+    if not opens_list(s.text):
         return s
-    items = [
-        x for x in pool if x.evidence is s.evidence and x.index > s.index and is_enumeration(x.text)
-    ]
-    return replace(s, score=s.score + LIST_LEAD_BONUS) if len(items) >= 2 else s
+    after = [x for x in pool if x.evidence is s.evidence and x.index > s.index]
+    if not after or sum(is_enumeration(x.text) for x in after) >= 2:
+        return replace(s, score=s.score + LIST_LEAD_BONUS)
+    return s
 
 
 def _best(pool: list[Sentence], q: Question) -> Sentence | None:

@@ -19,7 +19,7 @@ from bot.wordlists import (
 from ingest.headings import parse_heading
 from ingest.lexical import tokenize
 from ingest.normalize import normalize
-from ingest.punct import CLOSE_BRACKET_CLASS, COMMA, OPEN_BRACKET_CLASS, SENTENCE
+from ingest.punct import CLOSE_BRACKET_CLASS, COLON, COMMA, OPEN_BRACKET_CLASS, SENTENCE
 from ingest.schema import Evidence
 
 _NUMBER = re.compile(
@@ -59,8 +59,11 @@ class Sentence:
 
 
 def _is_heading(text: str) -> bool:
+    """A heading line, not a sentence; a numbered item heading ("（一）强化社会工作知识培训。")
+    is a sentence too, since it is what a list question asks for."""
     heading = parse_heading(text)
-    return text.startswith("#") or bool(heading and heading.title == text)
+    titled = bool(heading and heading.title == text) and not is_enumeration(text)
+    return text.startswith("#") or titled
 
 
 def split_sentences(evidence: Evidence) -> list[Sentence]:
@@ -194,6 +197,24 @@ def states_the_asked_polarity(question: str, text: str) -> bool:
 
 
 _BRACKETED = re.compile(rf"{OPEN_BRACKET_CLASS}[^()（）]*{CLOSE_BRACKET_CLASS}")
+
+
+# A sentence that announces a list at its end ("…重点完成好以下四个方面的工作。", "…形式如下。")
+# opens it as a colon does.
+# The announcement must name what it lists: "罚款一万元以下。" and "（以下简称本办法）。" open
+# nothing.
+_ANNOUNCES_LIST = re.compile(
+    r"(?:(?:以下|下列)[一二三四五六七八九十两几]*个?[^，,。；;：:]{0,6}?"
+    r"(?:方面|项|点|类|种|措施|工作|内容|情形|要求|条件|形式|程序|职责|事项|规定)|如下)"
+    r"[^，,。；;：:]{0,4}[。.]?$"
+)
+
+
+def opens_list(text: str) -> bool:
+    """Whether a sentence (or a chunk's last one) leads into the items that follow it: it ends
+    with a colon or announces them ("以下四个方面的工作。")."""
+    text = normalize(text).rstrip()
+    return text.endswith(tuple(COLON)) or bool(_ANNOUNCES_LIST.search(text))
 
 
 def has_number(text: str) -> bool:

@@ -18,6 +18,7 @@ from bot.question import (
 from bot.retrieve import formal_names
 from bot.sentences import (
     has_number,
+    opens_list,
     states_asked_money,
     states_asked_unit,
     states_only_a_target,
@@ -376,3 +377,20 @@ def test_a_rule_for_those_having_something_does_not_answer_about_those_lacking_i
 def test_everyday_words_are_searched_with_their_formal_names(question, added) -> None:
     search = analyse(question).search
     assert formal_names(search).split() == added
+
+
+@pytest.mark.parametrize(
+    ("sentence", "opens"),
+    [
+        ("有下列情形之一的，应当停止救助：", True),
+        ("下一步我们要重点完成好以下四个方面的工作。", True),
+        ("具体形式如下。", True),
+        ("下一步要重點完成好以下四個方面的工作。", True),  # traditional script
+        # "以下" of a quantity, or of a short name, announces nothing.
+        ("处五百元以上一千元以下。", False),
+        ("本办法所称社区矫正对象（以下简称矫正对象）。", False),
+        ("按照下列规定执行，不得拖延。", False),
+    ],
+)
+def test_a_sentence_opens_a_list_with_a_colon_or_by_announcing_it(sentence, opens) -> None:
+    assert opens_list(sentence) is opens
