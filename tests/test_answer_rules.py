@@ -261,6 +261,9 @@ def test_national_rules_are_a_side_of_a_comparison_with_a_region(question, sides
         # A vague quantity asks for none.
         ("北京的文身店能给十几岁的孩子文身吗？", QType.GENERAL),
         ("特困人员供养包括哪些内容？", QType.LIST),
+        # 有什么 asks a list, unless what it asks for is a rule ("有什么特别要求").
+        ("对老年志愿者有什么特殊要求？", QType.REQUIREMENT),
+        ("社区社会组织有什么优惠政策？", QType.LIST),
         ("禁毒社会工作是一种什么样的工作？", QType.DEFINITION),
         # Asking what a term means makes a definition question, whatever else it asks.
         ("本条例所称“社区社会组织”是什么意思？有哪几类？", QType.DEFINITION),
