@@ -258,6 +258,8 @@ def test_national_rules_are_a_side_of_a_comparison_with_a_region(question, sides
         ("申请后几天内要作出决定？", QType.NUMBER),
         ("多大岁数可以优先就医？", QType.NUMBER),
         ("一年至少开几次会？", QType.NUMBER),
+        # 一 is read as 1 when a question is normalised: "哪一年" is still asked.
+        ("要求在哪一年之前完成全员轮训？", QType.NUMBER),
         # A vague quantity asks for none.
         ("北京的文身店能给十几岁的孩子文身吗？", QType.GENERAL),
         ("特困人员供养包括哪些内容？", QType.LIST),
