@@ -113,6 +113,9 @@ def test_a_sentence_states_a_quantity_when_a_number_has_its_unit(sentence, state
     ("question", "sentence", "states"),
     [
         ("公告期不得少于多少天?", "公告期不得少于六十日", True),
+        # A date asked (哪一天 reads 哪1天 once normalised): a day of the month answers it.
+        ("每年哪一天是志愿者日？", "每年3月5日为本市志愿者日。", True),
+        ("每年哪一天是志愿者日？", "志愿者日由市人民政府确定，共计三天。", False),
         ("一次批下来能管多长时间?", "批准一次的有效期为六个月", True),
         ("管理费用的比例是多少?", "管理费用不得超过当年总支出的百分之十", True),
         ("多大岁数可以优先就医?", "七十周岁以上老年人就医优先", True),
