@@ -125,7 +125,7 @@ _NATIONAL = re.compile(r"国家|全国|国务院|中央")
 # 做法, 办法 … are no laws.
 _NATIONAL_LAW = re.compile(r"[\u4e00-\u9fff]{2}(?<![办方做说看想用合违依立执司])法(?![规院官人])")
 _COMPARE = re.compile(r"和|与|及|、|分别|各|对比|比较|区别|不同")
-_QUOTED_TERM = re.compile(r"[“\"「]([^”\"」]{2,12})[”\"」]")
+_QUOTED_TERM = re.compile(r"[“\"「]([^”\"」]{1,12})[”\"」]")
 _SUBJECT = re.compile(
     r"(?:什么是|何谓)(.+?)[??。]?$|^(?:请问)?(.+?)(?:是什么|的定义|的含义|是指什么|是(?:一|1)种什么|是什么样的)"
 )
@@ -134,8 +134,11 @@ _SUBJECT = re.compile(
 def _definition_subject(search: str) -> str:
     """What a definition question asks about: "什么是社会工作?" -> "社会工作"; a quoted term
     ("…里说的“志愿服务”指的是什么") is the term."""
-    if quoted := _QUOTED_TERM.search(search):
-        return quoted.group(1)
+    if quoted := list(_QUOTED_TERM.finditer(search)):
+        # "…离开所居住的“市、县”，这里的“市”指什么": the term quoted last before the asking.
+        asking = _ASKS_MEANING.search(search)
+        before = [m for m in quoted if asking and m.end() <= asking.start()]
+        return before[-1].group(1) if before else quoted[0].group(1)
     m = _SUBJECT.search(search.strip())
     subject = (m.group(1) or m.group(2)) if m else ""
     if len(subject) > MAX_SUBJECT_CHARS:  # a whole clause, not a term being defined

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from bot.question import Question, analyse, without_article
+from bot.sentences import defines
 from bot.wordlists import short_forms
 from ingest.kb import KnowledgeBase, Mode
 from ingest.meta import short_title
@@ -69,8 +68,9 @@ def _defining(
     base = {"region": region} if region else None
     hits = kb.search(question.subject, k=DEFINITION_CANDIDATES, filters=base, mode="lexical")
     hits += kb.search(question.search, k=DEFINITION_CANDIDATES, filters=base, mode=mode)
-    defines = re.compile(rf"{re.escape(question.subject)}[”\"」]?[,，]?(?:是指|指的是|是)")
-    found = {e.chunk.chunk_id: e for e in hits if defines.search(normalize(e.chunk.text))}
+    found = {
+        e.chunk.chunk_id: e for e in hits if defines(question.subject, normalize(e.chunk.text))
+    }
     return list(found.values())[:k]
 
 

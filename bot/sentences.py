@@ -93,6 +93,14 @@ def coverage(terms: list[str], text: str) -> float:
     return hits / len(terms)
 
 
+def defines(term: str, text: str) -> bool:
+    """Whether a text defines a term: "本法所称家庭暴力，是指…", "禁毒社会工作是…", "前款规定的
+    市是指…", "（二）学校，是指…" (the term opens a line or an item, or follows 的/称/谓/a quote:
+    城市 does not define 市)."""
+    pattern = rf"(?:^|[的称谓“\"「）)、])\s*{re.escape(term)}[”\"」]?[,，]?(?:是指|指的是|是)"
+    return bool(re.search(pattern, text, re.MULTILINE))
+
+
 def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
     """How well a sentence answers the question: term overlap, focus, type fit, chunk rank."""
     text = s.search
@@ -105,8 +113,8 @@ def score_sentence(s: Sentence, q: Question, q_grams: set[str]) -> float:
         score += 0.5
     elif q.qtype is QType.LIST and (_ENUMERATION.match(text) or text.count("、") >= 2):
         score += 0.3
-    elif q.qtype is QType.DEFINITION and q.focus and text.startswith(q.focus[0] + "是"):
-        score += 1.0  # "社会工作是…": the definition itself
+    elif q.qtype is QType.DEFINITION and q.focus and defines(q.subject or q.focus[0], text):
+        score += 1.0  # "社会工作是…", "前款规定的市是指…": the definition itself
     elif q.qtype is QType.DEFINITION and _DEFINITION.search(text):
         score += 0.5
     elif q.qtype is QType.REQUIREMENT and _REQUIREMENT.search(text):

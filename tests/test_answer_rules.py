@@ -17,6 +17,7 @@ from bot.question import (
 )
 from bot.retrieve import formal_names
 from bot.sentences import (
+    defines,
     has_number,
     opens_list,
     states_asked_money,
@@ -209,6 +210,8 @@ def test_a_county_is_also_found_by_its_prefecture() -> None:
         ("未成年人保护法对“学生欺凌”是怎么界定的？", "学生欺凌"),
         ("禁毒社会工作是一种什么样的工作？", "禁毒社会工作"),
         ("什么是社会工作?", "社会工作"),
+        # Of several quoted terms, the one quoted last before the asking.
+        ("不得离开所居住的“市、县”，这里的“市”指什么？", "市"),
         ("社工站要达到哪些要求?", ""),
     ],
 )
@@ -402,3 +405,18 @@ def test_everyday_words_are_searched_with_their_formal_names(question, added) ->
 )
 def test_a_sentence_opens_a_list_with_a_colon_or_by_announcing_it(sentence, opens) -> None:
     assert opens_list(sentence) is opens
+
+
+@pytest.mark.parametrize(
+    ("term", "text", "defined"),
+    [
+        ("家庭暴力", "本法所称家庭暴力，是指家庭成员之间以殴打…", True),
+        ("禁毒社会工作", "禁毒社会工作是运用社会工作专业理念…", True),
+        ("市", "前款规定的市是指直辖市的城市市区…", True),
+        ("学校", "（二）学校，是指普通中小学、特殊教育学校…", True),
+        ("市", "直辖市是指…", False),  # 直辖市 is defined, not 市
+        ("志愿者", "志愿者可以参与志愿服务组织的活动。", False),
+    ],
+)
+def test_a_sentence_defines_a_term_only_where_the_term_itself_is_defined(term, text, defined):
+    assert defines(term, text) is defined
