@@ -95,9 +95,11 @@ def coverage(terms: list[str], text: str) -> float:
 
 def defines(term: str, text: str) -> bool:
     """Whether a text defines a term: "本法所称家庭暴力，是指…", "禁毒社会工作是…", "前款规定的
-    市是指…", "（二）学校，是指…" (the term opens a line or an item, or follows 的/称/谓/a quote:
-    城市 does not define 市)."""
-    pattern = rf"(?:^|[的称谓“\"「）)、])\s*{re.escape(term)}[”\"」]?[,，]?(?:是指|指的是|是)"
+    市是指…", "（二）学校，是指…" (the term opens a line, a sentence, a clause or an item,
+    or follows 的/称/谓/a quote: 城市 does not define 市)."""
+    pattern = (
+        rf"(?:^|[的称谓“\"「）)、。；;：:，,])\s*{re.escape(term)}[”\"」]?[,，]?(?:是指|指的是|是)"
+    )
     return bool(re.search(pattern, text, re.MULTILINE))
 
 

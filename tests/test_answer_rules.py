@@ -414,6 +414,7 @@ def test_a_sentence_opens_a_list_with_a_colon_or_by_announcing_it(sentence, open
         ("禁毒社会工作", "禁毒社会工作是运用社会工作专业理念…", True),
         ("市", "前款规定的市是指直辖市的城市市区…", True),
         ("学校", "（二）学校，是指普通中小学、特殊教育学校…", True),
+        ("社会工作专业人才", "加强队伍建设。社会工作专业人才是具有一定专业知识…", True),
         ("市", "直辖市是指…", False),  # 直辖市 is defined, not 市
         ("志愿者", "志愿者可以参与志愿服务组织的活动。", False),
     ],
