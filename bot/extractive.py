@@ -376,11 +376,17 @@ def extract(
         for region in regions:
             own_place = [region] if region in q.places else []
             side = replace(q, places=own_place, qtype=asked, document="")
-            best = _best([s for s in pool if _about_region(s, region)], side)
+            # Scored again as the side asks ("的定义" scores the defining sentence up).
+            own = [
+                replace(s, score=score_sentence(s, side, q_grams))
+                for s in pool
+                if _about_region(s, region)
+            ]
+            best = _best(own, side)
             if best and not unsupported(best, side, min_coverage):
                 chosen = [best]
                 if is_law_article(best.evidence.chunk):
-                    chosen = _article_sentences(best, pool, MAX_COMPARISON_PART_CHARS)
+                    chosen = _article_sentences(best, own, MAX_COMPARISON_PART_CHARS)
                 parts.append((region, chosen))
             else:  # a region the evidence says nothing about is named as such
                 parts.append((region, []))

@@ -35,7 +35,7 @@ def retrieve(
     known = kb.known_values()
     if question.article and (named := _named_article(kb, question, region)):
         preferred = named
-    elif question.subject and (defining := _defining(kb, question, k, region, mode)):
+    elif question.subject and (defining := _defining_each(kb, question, k, region, mode)):
         preferred = defining
     elif question.doc_number and question.doc_number in known["doc_number"]:
         preferred = kb.search(
@@ -72,6 +72,19 @@ def _defining(
         e.chunk.chunk_id: e for e in hits if defines(question.subject, normalize(e.chunk.text))
     }
     return list(found.values())[:k]
+
+
+def _defining_each(
+    kb: KnowledgeBase, question: Question, k: int, region: str | None, mode: Mode
+) -> list[Evidence]:
+    """Defining chunks for the term asked, found for each region a comparison names ("国务院志愿
+    服务条例和重庆市志愿服务条例对“志愿者”的定义"): each side defines it in its own text."""
+    known = kb.known_values()["region"]
+    sides = [p for p in question.provinces if p in known] if not region else []
+    if len(sides) < 2:
+        return _defining(kb, question, k, region, mode)
+    share = max(2, k // len(sides))
+    return [e for side in sides for e in _defining(kb, question, share, side, mode)]
 
 
 def _named_article(kb: KnowledgeBase, question: Question, region: str | None) -> list[Evidence]:
